@@ -1,0 +1,273 @@
+"""Typed kiosk configuration: one TOML file, validated once at start-up.
+
+The models are frozen and forbid unknown keys, so a typo in the file is an error that
+names the key instead of a setting that silently does nothing. Nothing here writes to
+disk: a bad config is reported before the kiosk creates any folder or file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from kiosk import paths
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used. The message names the file, key and reason."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class KioskSection(_Section):
+    id: Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")] = "K01"
+    hall_name: str = "示范市政务服务中心"
+    language: Literal["zh", "en"] = "zh"
+    number_width: Annotated[int, Field(ge=2, le=6)] = 3
+    timezone: str = ""
+    idle_timeout_s: Annotated[float, Field(ge=10, le=600)] = 60
+    ticket_screen_s: Annotated[float, Field(ge=2, le=60)] = 8
+    fullscreen: bool = True
+    hide_pointer: bool = True
+    data_dir: Path | None = None
+    log_dir: Path | None = None
+    catalogue: Path | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        if value:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError) as e:
+                raise ValueError(f"unknown time zone {value!r} (use e.g. 'Asia/Shanghai')") from e
+        return value
+
+
+class DatabaseSection(_Section):
+    path: Path | None = None
+    busy_timeout_s: Annotated[float, Field(gt=0, le=60)] = 10
+
+
+class PrinterSection(_Section):
+    transport: Literal["usb", "serial", "network", "file", "win32raw", "cups", "preview"] = (
+        "preview"
+    )
+    paper_width_mm: Literal[58, 80] = 80
+    profile: str | None = None
+    usb_vendor_id: Annotated[int, Field(ge=0, le=0xFFFF)] | None = None
+    usb_product_id: Annotated[int, Field(ge=0, le=0xFFFF)] | None = None
+    serial_port: str | None = None
+    serial_baudrate: int = 19200
+    host: str | None = None
+    port: Annotated[int, Field(ge=1, le=65535)] = 9100
+    timeout_s: Annotated[float, Field(gt=0, le=30)] = 3.0
+    device_path: str | None = None
+    printer_name: str | None = None
+    preview_dir: Path | None = None
+    qr_url_prefix: str = ""
+    footer: str = "请留意叫号，过号请重新取号 / Please listen for your number"
+
+
+class ReaderSection(_Section):
+    mode: Literal["off", "serial", "line", "simulator"] = "off"
+    port: str = ""
+    baudrate: int | None = None
+    poll_interval_s: Annotated[float, Field(ge=0.05, le=5)] = 0.33
+
+
+class GreenChannelSection(_Section):
+    age_rule: bool = True
+    age_threshold: Annotated[int, Field(ge=0, le=120)] = 60
+    max_priority_tickets_per_day: Annotated[int, Field(ge=1, le=50)] = 3
+
+
+class VoiceSection(_Section):
+    enabled: bool = True
+    volume: Annotated[float, Field(ge=0, le=1)] = 1.0
+    rate_wpm: Annotated[int, Field(ge=60, le=400)] = 150
+    voice_zh: str | None = None
+    voice_en: str | None = None
+
+
+class StaffSection(_Section):
+    pin_hash: str = ""
+
+
+class ServerSection(_Section):
+    url: str = ""
+    timeout_s: Annotated[float, Field(gt=0, le=60)] = 5
+
+
+class Config(_Section):
+    kiosk: KioskSection = KioskSection()
+    database: DatabaseSection = DatabaseSection()
+    printer: PrinterSection = PrinterSection()
+    reader: ReaderSection = ReaderSection()
+    green_channel: GreenChannelSection = GreenChannelSection()
+    voice: VoiceSection = VoiceSection()
+    staff: StaffSection = StaffSection()
+    server: ServerSection = ServerSection()
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """A validated config plus where it came from and the folders derived from it."""
+
+    config: Config
+    source: Path | None
+    demo: bool
+
+    @property
+    def data_dir(self) -> Path:
+        return self.config.kiosk.data_dir or paths.default_data_dir()
+
+    @property
+    def log_dir(self) -> Path:
+        return self.config.kiosk.log_dir or paths.default_log_dir()
+
+    @property
+    def database_path(self) -> Path:
+        return self.config.database.path or self.data_dir / "kiosk.db"
+
+    @property
+    def preview_dir(self) -> Path:
+        return self.config.printer.preview_dir or self.data_dir / "preview"
+
+    @property
+    def catalogue_path(self) -> Path:
+        return self.config.kiosk.catalogue or paths.assets_dir() / "catalogue.toml"
+
+
+def _describe(error: ValidationError, source: Path) -> str:
+    lines = [f"{source}: invalid configuration"]
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        if item["type"] == "extra_forbidden":
+            why = "unknown key (check the spelling; see `kiosk config init`)"
+        else:
+            why = item["msg"]
+            if "input" in item and not isinstance(item["input"], dict):
+                why += f" (got {item['input']!r})"
+        lines.append(f"  {key}: {why}")
+    return "\n".join(lines)
+
+
+def parse_config(text: str, source: Path) -> Config:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{source}: not valid TOML: {e}") from e
+    try:
+        return Config.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError(_describe(e, source)) from e
+
+
+def load_config(path: Path | None, *, force_demo: bool = False) -> LoadedConfig:
+    """Load the config named on the command line, or the default one.
+
+    An explicit ``path`` must exist. With no explicit path and no file at the default
+    location the kiosk runs in demo mode on defaults.
+    """
+    explicit = path is not None
+    candidate = path if explicit else paths.default_config_path()
+    assert candidate is not None
+    if not candidate.exists():
+        if explicit:
+            raise ConfigError(f"{candidate}: config file not found")
+        return LoadedConfig(config=demo_config(), source=None, demo=True)
+    try:
+        text = candidate.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{candidate}: cannot read: {e}") from e
+    config = parse_config(text, candidate)
+    if force_demo:
+        config = config.model_copy(update={"reader": ReaderSection(mode="simulator")})
+    return LoadedConfig(config=config, source=candidate, demo=force_demo)
+
+
+def demo_config() -> Config:
+    """Defaults for a laptop: preview printer, simulated ID reader, no hall server."""
+    return Config(
+        kiosk=KioskSection(fullscreen=False, hide_pointer=False),
+        reader=ReaderSection(mode="simulator"),
+    )
+
+
+EXAMPLE_CONFIG = """\
+# Lobby ticket kiosk configuration.
+# Every key is optional; what is left out takes the default shown here.
+# Check it with `kiosk config check --config PATH` before restarting the kiosk.
+
+[kiosk]
+id = "K01"                       # this kiosk's id, printed on tickets and sent to the hall server
+hall_name = "示范市政务服务中心"     # printed at the top of each ticket
+language = "zh"                  # screen language at start and after each visitor: "zh" or "en"
+number_width = 3                 # digits in a ticket number: A001
+timezone = ""                    # e.g. "Asia/Shanghai"; empty = the PC's own time zone
+idle_timeout_s = 60              # back to the home screen after this long without a tap
+ticket_screen_s = 8              # how long the issued ticket stays on screen
+fullscreen = true
+hide_pointer = true              # hide the mouse pointer (touch screens)
+# data_dir = "D:/kiosk/data"     # database and previews; default: the user data folder
+# log_dir = "D:/kiosk/logs"      # default: the user log folder
+# catalogue = "D:/kiosk/catalogue.toml"  # default: the catalogue shipped in assets/
+
+[database]
+# path = "D:/kiosk/data/kiosk.db"
+busy_timeout_s = 10
+
+[printer]
+# usb | serial | network | file | win32raw | cups | preview
+transport = "preview"
+paper_width_mm = 80              # 58 (384 dots) or 80 (576 dots)
+# profile = "TM-T20II"           # python-escpos profile; default by paper width
+# usb_vendor_id = 0x0416         # usb
+# usb_product_id = 0x5011
+# serial_port = "COM3"           # serial
+serial_baudrate = 19200
+# host = "192.0.2.10"            # network
+port = 9100
+timeout_s = 3.0
+# device_path = "/dev/usb/lp0"   # file
+# printer_name = "POS-80"        # win32raw / cups queue name
+# preview_dir = "D:/kiosk/preview"  # preview: where PNG + .bin files go
+qr_url_prefix = ""               # e.g. "https://hall.example.gov.cn/t/"
+footer = "请留意叫号，过号请重新取号 / Please listen for your number"
+
+[reader]
+# off | serial (binary ID-card module) | line (one text line per card/scan) | simulator
+mode = "off"
+port = ""                        # "COM4", "/dev/ttyUSB0", a pyserial URL; empty = search
+# baudrate = 115200              # default 115200 for serial, 9600 for line
+poll_interval_s = 0.33
+
+[green_channel]
+age_rule = true                  # priority for visitors at or above age_threshold
+age_threshold = 60
+max_priority_tickets_per_day = 3
+
+[voice]
+enabled = true
+volume = 1.0                     # 0.0 .. 1.0
+rate_wpm = 150
+# voice_zh = "cmn"               # engine voice id; default: the first Chinese voice
+# voice_en = "en"
+
+[staff]
+# Salted scrypt hash of the staff PIN: set it with `kiosk pin set`.
+# Empty: in demo mode the PIN is 000000; otherwise the staff panel stays locked.
+pin_hash = ""
+
+[server]
+url = ""                         # hall server, e.g. "http://hall-server:8080"; empty = stand-alone
+timeout_s = 5
+"""

@@ -1,0 +1,95 @@
+"""SQLite engine for the ticket database: WAL, fsync on every commit, writers serialised.
+
+Every write transaction starts with ``BEGIN IMMEDIATE`` so "read the counter, then write
+it" cannot interleave with another process, and ``synchronous=FULL`` so a ticket that was
+committed (and then printed) survives a power cut at the wall socket.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+
+class StoreError(Exception):
+    """The ticket database could not do what was asked."""
+
+
+def make_engine(path: Path, *, busy_timeout_s: float = 10.0) -> Engine:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"timeout": busy_timeout_s, "check_same_thread": False},
+    )
+    busy_ms = int(busy_timeout_s * 1000)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Stop the stdlib driver from issuing its own (deferred) BEGIN; we emit ours.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+class Database:
+    """The engine plus session factories for writing (IMMEDIATE) and reading (DEFERRED)."""
+
+    def __init__(self, path: Path, *, busy_timeout_s: float = 10.0) -> None:
+        self.path = path
+        self.engine = make_engine(path, busy_timeout_s=busy_timeout_s)
+        self._writer = sessionmaker(self.engine, expire_on_commit=False)
+        self._reader = sessionmaker(
+            self.engine.execution_options(sqlite_begin="DEFERRED"), expire_on_commit=False
+        )
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction: committed on normal exit, rolled back on error."""
+        try:
+            with self._writer() as session, session.begin():
+                yield session
+        except SQLAlchemyError as e:
+            raise StoreError(f"database write failed: {e}") from e
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        try:
+            with self._reader() as session, session.begin():
+                yield session
+        except SQLAlchemyError as e:
+            raise StoreError(f"database read failed: {e}") from e
+
+    def migrate(self) -> None:
+        from kiosk.store.migrate import upgrade_to_head
+
+        upgrade_to_head(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(path: Path, *, busy_timeout_s: float = 10.0) -> Database:
+    """Open (creating if needed) and migrate the ticket database."""
+    db = Database(path, busy_timeout_s=busy_timeout_s)
+    db.migrate()
+    return db

@@ -1,0 +1,182 @@
+"""Ticket allocation and bookkeeping.
+
+``issue_ticket`` draws the next number and records the ticket and its outbox event in one
+``BEGIN IMMEDIATE`` transaction, before anything is printed: once it returns, the number
+is durably used and will never be handed out again, whatever happens to the printer.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from datetime import date
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from kiosk.domain.clock import Clock, business_day
+from kiosk.domain.numbering import format_number, ticket_prefix
+from kiosk.domain.ticket import IssuedTicket, TicketRequest
+from kiosk.store.db import Database, StoreError
+from kiosk.store.models import NumberBlock, OutboxEvent, PrintState, Ticket
+
+
+class NumbersExhausted(StoreError):
+    """No number block is open for this prefix today and this kiosk may not open one."""
+
+
+def draw_number(session: Session, day: date, prefix: str, *, open_local_blocks: bool) -> int:
+    """Take the next number for ``prefix`` on ``day`` inside the caller's write transaction."""
+    block = session.scalars(
+        select(NumberBlock)
+        .where(
+            NumberBlock.day == day,
+            NumberBlock.prefix == prefix,
+            or_(NumberBlock.end.is_(None), NumberBlock.next <= NumberBlock.end),
+        )
+        .order_by(NumberBlock.start)
+        .limit(1)
+    ).first()
+    if block is None:
+        if not open_local_blocks:
+            raise NumbersExhausted(f"no numbers left for prefix {prefix} on {day}")
+        highest = session.scalar(
+            select(func.max(Ticket.seq)).where(Ticket.day == day, Ticket.prefix == prefix)
+        )
+        start = (highest or 0) + 1
+        block = NumberBlock(day=day, prefix=prefix, start=start, end=None, next=start)
+        session.add(block)
+    value = block.next
+    block.next = value + 1
+    return value
+
+
+def _to_issued(ticket: Ticket) -> IssuedTicket:
+    return IssuedTicket(
+        id=ticket.id,
+        number=ticket.number,
+        day=ticket.day,
+        service_code=ticket.service_code,
+        priority=ticket.priority,
+        issued_at=ticket.issued_at,
+        kiosk_id=ticket.kiosk_id,
+        waiting_ahead=ticket.waiting_ahead,
+        print_state=ticket.print_state,
+        reprint_count=ticket.reprint_count,
+        voided=ticket.voided_at is not None,
+    )
+
+
+def issue_ticket(
+    db: Database,
+    clock: Clock,
+    request: TicketRequest,
+    *,
+    kiosk_id: str,
+    number_width: int = 3,
+    open_local_blocks: bool = True,
+) -> IssuedTicket:
+    now = clock.now()
+    day = business_day(now)
+    prefix = ticket_prefix(request.service_prefix, request.priority)
+    with db.write() as session:
+        seq = draw_number(session, day, prefix, open_local_blocks=open_local_blocks)
+        ticket = Ticket(
+            id=str(uuid.uuid4()),
+            day=day,
+            prefix=prefix,
+            seq=seq,
+            number=format_number(prefix, seq, number_width),
+            service_code=request.service_code,
+            priority=request.priority,
+            kiosk_id=kiosk_id,
+            issued_at=now,
+            print_state=PrintState.PENDING,
+            reprint_count=0,
+        )
+        session.add(ticket)
+        session.flush()
+        session.add(
+            OutboxEvent(
+                id=str(uuid.uuid4()),
+                kind="ticket.issued",
+                ticket_id=ticket.id,
+                payload=json.dumps(
+                    {
+                        "ticket_id": ticket.id,
+                        "number": ticket.number,
+                        "day": day.isoformat(),
+                        "service_code": ticket.service_code,
+                        "priority": ticket.priority,
+                        "kiosk_id": kiosk_id,
+                        "issued_at": now.isoformat(),
+                    },
+                    ensure_ascii=False,
+                ),
+                urgent=request.priority,
+                created_at=now,
+                attempts=0,
+            )
+        )
+        return _to_issued(ticket)
+
+
+def mark_printed(db: Database, clock: Clock, ticket_id: str) -> None:
+    with db.write() as session:
+        session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id)
+            .values(print_state=PrintState.PRINTED, print_error=None, printed_at=clock.now())
+        )
+
+
+def mark_print_failed(db: Database, ticket_id: str, error: str) -> None:
+    with db.write() as session:
+        session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id)
+            .values(print_state=PrintState.FAILED, print_error=error[:200])
+        )
+
+
+def count_reprint(db: Database, ticket_id: str) -> IssuedTicket:
+    with db.write() as session:
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is None:
+            raise StoreError(f"no ticket {ticket_id}")
+        ticket.reprint_count += 1
+        return _to_issued(ticket)
+
+
+def void_ticket(db: Database, clock: Clock, ticket_id: str) -> None:
+    with db.write() as session:
+        session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id, Ticket.voided_at.is_(None))
+            .values(voided_at=clock.now())
+        )
+
+
+def get_ticket(db: Database, ticket_id: str) -> IssuedTicket | None:
+    with db.read() as session:
+        ticket = session.get(Ticket, ticket_id)
+        return None if ticket is None else _to_issued(ticket)
+
+
+def recent_tickets(db: Database, day: date, limit: int = 20) -> list[IssuedTicket]:
+    with db.read() as session:
+        rows = session.scalars(
+            select(Ticket).where(Ticket.day == day).order_by(Ticket.issued_at.desc()).limit(limit)
+        )
+        return [_to_issued(t) for t in rows]
+
+
+def counts_by_service(db: Database, day: date) -> Counter[str]:
+    with db.read() as session:
+        rows = session.execute(
+            select(Ticket.service_code, func.count())
+            .where(Ticket.day == day, Ticket.voided_at.is_(None))
+            .group_by(Ticket.service_code)
+        )
+        return Counter({code: n for code, n in rows})
