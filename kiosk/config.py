@@ -178,6 +178,8 @@ def load_config(path: Path | None, *, force_demo: bool = False) -> LoadedConfig:
     location the kiosk runs in demo mode on defaults.
     """
     explicit = path is not None
+    if force_demo and not explicit:
+        return LoadedConfig(config=demo_config(), source=None, demo=True)
     candidate = path if explicit else paths.default_config_path()
     assert candidate is not None
     if not candidate.exists():

@@ -1,0 +1,125 @@
+"""Command line: `kiosk` starts the kiosk; subcommands are for technicians and staff."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from kiosk import __version__, paths
+from kiosk.config import EXAMPLE_CONFIG, ConfigError, LoadedConfig, load_config
+
+EXIT_CONFIG = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="Lobby ticket kiosk")
+    parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    parser.add_argument("--config", type=Path, help="config file (default: %(default)s)")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="demo mode: simulated ID reader; with no config file also preview printer",
+    )
+    sub = parser.add_subparsers(dest="command")
+
+    config = sub.add_parser("config", help="write or check the config file")
+    config_sub = config.add_subparsers(dest="action", required=True)
+    init = config_sub.add_parser("init", help="write a commented example config")
+    init.add_argument("path", nargs="?", type=Path, help=f"default: {paths.default_config_path()}")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    config_sub.add_parser("check", help="validate the config and print the effective paths")
+
+    printer = sub.add_parser("printer", help="printer checks for technicians")
+    printer_sub = printer.add_subparsers(dest="action", required=True)
+    printer_sub.add_parser("test", help="print a test ticket and a status report")
+    preview = printer_sub.add_parser("preview", help="render a sample ticket to PNG")
+    preview.add_argument("--out", type=Path, default=Path("ticket-preview.png"))
+    preview.add_argument("--priority", action="store_true")
+    preview.add_argument("--width-mm", type=int, choices=(58, 80))
+    return parser
+
+
+def _load(args: argparse.Namespace) -> LoadedConfig:
+    return load_config(args.config, force_demo=args.demo)
+
+
+def _config_init(args: argparse.Namespace) -> int:
+    path: Path = args.path or paths.default_config_path()
+    if path.exists() and not args.force:
+        print(f"{path} already exists; use --force to overwrite", file=sys.stderr)
+        return 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(EXAMPLE_CONFIG, encoding="utf-8")
+    print(f"wrote {path}")
+    return 0
+
+
+def _config_check(loaded: LoadedConfig) -> int:
+    print(f"config:    {loaded.source or 'none (demo mode defaults)'}")
+    print(f"database:  {loaded.database_path}")
+    print(f"logs:      {loaded.log_dir}")
+    print(f"catalogue: {loaded.catalogue_path}")
+    print(f"printer:   {loaded.config.printer.transport}")
+    print(f"reader:    {loaded.config.reader.mode}")
+    print("OK")
+    return 0
+
+
+def _printer_command(args: argparse.Namespace, loaded: LoadedConfig) -> int:
+    from printer.diagnostics import status_report
+    from printer.errors import PrinterError
+    from printer.samples import sample_ticket
+
+    from kiosk import app
+
+    if args.action == "preview":
+        from printer.profiles import width_dots
+        from printer.ticket import render_ticket
+
+        width_mm = args.width_mm or loaded.config.printer.paper_width_mm
+        content = sample_ticket(priority=args.priority)
+        image = render_ticket(content, width_dots(width_mm), app.ticket_fonts())
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        image.save(args.out)
+        print(f"wrote {args.out} ({image.width}x{image.height} dots, {width_mm} mm paper)")
+        return 0
+    try:
+        device = app.build_printer(loaded)
+        print(status_report(device))
+        device.print_ticket(sample_ticket())
+        device.close()
+    except PrinterError as e:
+        print(f"printer test failed: {e}", file=sys.stderr)
+        return 1
+    print("test ticket sent")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "config" and args.action == "init":
+        return _config_init(args)
+    try:
+        loaded = _load(args)
+    except ConfigError as e:
+        print(f"kiosk: {e}", file=sys.stderr)
+        return EXIT_CONFIG
+    # python-escpos unpickles its capability cache into a new temp dir on every import
+    # unless told where to keep it.
+    os.environ.setdefault(
+        "ESCPOS_CAPABILITIES_PICKLE_DIR", str(loaded.data_dir / "cache" / "escpos")
+    )
+    if args.command == "config":
+        return _config_check(loaded)
+    if args.command == "printer":
+        return _printer_command(args, loaded)
+    from kiosk.app import run
+
+    return run(loaded, sys.argv[:1])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

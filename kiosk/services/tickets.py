@@ -1,0 +1,219 @@
+"""TicketService: printer check -> number allocation -> print -> bookkeeping, off the GUI thread.
+
+Everything that touches the printer or the ticket database runs on the ``printer`` worker,
+in order, so two taps can never race each other to the counter or to the paper.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import date
+
+from printer.base import TicketPrinter
+from printer.errors import PrinterError
+from printer.status import PrinterStatus
+from printer.ticket import TicketContent
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from kiosk.domain.catalogue import Catalogue, Service
+from kiosk.domain.clock import Clock, business_day
+from kiosk.domain.ticket import IssuedTicket, TicketRequest
+from kiosk.services.worker import ResourceWorker
+from kiosk.store import tickets as ticket_store
+from kiosk.store.db import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TicketSettings:
+    kiosk_id: str
+    hall_name: str
+    number_width: int = 3
+    qr_url_prefix: str = ""
+    footer: str = ""
+    open_local_blocks: bool = True
+
+
+@dataclass(frozen=True)
+class IssueOutcome:
+    ticket: IssuedTicket
+    service: Service
+    printed: bool
+    print_error: str | None = None
+    reprint: bool = False
+    printer_status: PrinterStatus = PrinterStatus.UNKNOWN
+
+
+class OutOfService(Exception):
+    """No ticket can be issued now (printer out of paper, offline, ...); no number was used."""
+
+    def __init__(self, status: PrinterStatus, detail: str = "") -> None:
+        super().__init__(detail or status.value)
+        self.status = status
+
+
+def ticket_content(
+    ticket: IssuedTicket, service: Service, settings: TicketSettings, *, reprint: bool = False
+) -> TicketContent:
+    return TicketContent(
+        number=ticket.number,
+        service_name_zh=service.name_zh,
+        service_name_en=service.name_en,
+        location_zh=service.location_zh,
+        location_en=service.location_en,
+        issued_at=ticket.issued_at,
+        ticket_id=ticket.id,
+        hall_name=settings.hall_name,
+        kiosk_id=ticket.kiosk_id,
+        priority=ticket.priority,
+        waiting_ahead=ticket.waiting_ahead,
+        qr_url_prefix=settings.qr_url_prefix,
+        footer=settings.footer,
+        reprint=reprint,
+    )
+
+
+class TicketService(QObject):
+    ticket_issued = Signal(object)  # IssueOutcome
+    issue_refused = Signal(object)  # OutOfService
+    issue_failed = Signal(str)  # unexpected error, already logged
+    printer_status_changed = Signal(object)  # PrinterStatus
+    busy_changed = Signal(bool)
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        catalogue: Catalogue,
+        printer: TicketPrinter,
+        settings: TicketSettings,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._db = db
+        self._clock = clock
+        self._catalogue = catalogue
+        self._printer = printer
+        self._settings = settings
+        self._worker = ResourceWorker("printer", self)
+        self._busy = False
+        self.printer_status = PrinterStatus.UNKNOWN
+        self._poll = QTimer(self)
+        self._poll.setInterval(15_000)
+        self._poll.timeout.connect(self.refresh_printer_status)
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def start(self) -> None:
+        self.refresh_printer_status()
+        self._poll.start()
+
+    def shutdown(self) -> None:
+        self._poll.stop()
+        self._worker.shutdown(wait=True)
+        self._printer.close()
+
+    def today(self) -> date:
+        return business_day(self._clock.now())
+
+    # -- slots -------------------------------------------------------------------
+
+    @Slot(object)
+    def issue(self, request: TicketRequest) -> None:
+        """Issue a ticket. Ignored while one is already being issued (double taps)."""
+        if self._busy:
+            log.info("issue ignored: a ticket is already being issued")
+            return
+        self._set_busy(True)
+        self._worker.submit(lambda: self._issue_job(request), self._issued, self._failed)
+
+    @Slot(str)
+    def reprint(self, ticket_id: str) -> None:
+        if self._busy:
+            return
+        self._set_busy(True)
+        self._worker.submit(lambda: self._reprint_job(ticket_id), self._issued, self._failed)
+
+    @Slot()
+    def refresh_printer_status(self) -> None:
+        if not self._busy:
+            self._worker.submit(self._printer.status, self._status_read, self._status_failed)
+
+    # -- worker-thread jobs --------------------------------------------------------
+
+    def _check_printer(self) -> PrinterStatus:
+        status = self._printer.status()
+        if not status.can_print():
+            raise OutOfService(status)
+        return status
+
+    def _print(
+        self, ticket: IssuedTicket, service: Service, reprint: bool, status: PrinterStatus
+    ) -> IssueOutcome:
+        content = ticket_content(ticket, service, self._settings, reprint=reprint)
+        try:
+            self._printer.print_ticket(content)
+        except PrinterError as e:
+            log.error("ticket %s not printed: %s", ticket.number, e)
+            ticket_store.mark_print_failed(self._db, ticket.id, str(e))
+            failed = replace(ticket, print_state="failed")
+            return IssueOutcome(failed, service, False, str(e), reprint, PrinterStatus.ERROR)
+        ticket_store.mark_printed(self._db, self._clock, ticket.id)
+        printed = replace(ticket, print_state="printed")
+        return IssueOutcome(printed, service, True, None, reprint, status)
+
+    def _issue_job(self, request: TicketRequest) -> IssueOutcome:
+        service = self._catalogue.by_code(request.service_code)
+        status = self._check_printer()
+        ticket = ticket_store.issue_ticket(
+            self._db,
+            self._clock,
+            request,
+            kiosk_id=self._settings.kiosk_id,
+            number_width=self._settings.number_width,
+            open_local_blocks=self._settings.open_local_blocks,
+        )
+        log.info("issued %s for %s", ticket.number, service.code)
+        return self._print(ticket, service, False, status)
+
+    def _reprint_job(self, ticket_id: str) -> IssueOutcome:
+        status = self._check_printer()
+        ticket = ticket_store.count_reprint(self._db, ticket_id)
+        service = self._catalogue.by_code(ticket.service_code)
+        log.info("reprinting %s", ticket.number)
+        return self._print(ticket, service, True, status)
+
+    # -- results, back on the GUI thread -------------------------------------------
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.busy_changed.emit(busy)
+
+    def _issued(self, outcome: IssueOutcome) -> None:
+        self._set_busy(False)
+        self._status_read(outcome.printer_status)
+        self.ticket_issued.emit(outcome)
+
+    def _failed(self, error: BaseException) -> None:
+        self._set_busy(False)
+        if isinstance(error, OutOfService):
+            log.warning("ticket refused: printer %s", error.status.value)
+            self._status_read(error.status)
+            self.issue_refused.emit(error)
+        else:
+            log.error("ticket issue failed", exc_info=error)
+            self.issue_failed.emit(str(error))
+
+    def _status_read(self, status: PrinterStatus) -> None:
+        if status != self.printer_status:
+            log.info("printer status: %s", status.value)
+        self.printer_status = status
+        self.printer_status_changed.emit(status)
+
+    def _status_failed(self, error: BaseException) -> None:
+        log.error("printer status query failed: %s", error)
+        self._status_read(PrinterStatus.ERROR)

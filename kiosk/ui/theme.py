@@ -1,0 +1,65 @@
+"""Sizes, colours and fonts for a screen read from a step away by people with poor sight.
+
+Colours are chosen for at least 7:1 contrast (WCAG AAA) against their background.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtGui import QFont, QFontDatabase
+
+INK = "#0B1F33"  # text on light backgrounds: 16.9:1 on white
+PAPER = "#FFFFFF"
+BACKGROUND = "#EEF2F6"
+ACCENT = "#0A3D7A"  # deep blue tiles: 11.0:1 with white text
+GREEN = "#0B5D1E"  # green channel: 8.3:1 with white text
+WARNING = "#8A1C00"  # out of service: 9.5:1 with white text
+ON_DARK = "#FFFFFF"
+
+TEXT_PX = 34  # body text, above the 32 px floor at 1080p
+TITLE_PX = 52
+TILE_NAME_PX = 46
+TILE_MIN_HEIGHT_PX = 180
+NUMBER_PX = 260
+
+FONT_FAMILY = "Noto Sans SC"
+
+
+def load_fonts(fonts_dir: Path) -> str:
+    """Register the shipped CJK fonts; returns the family the UI should use."""
+    family = ""
+    for path in sorted(fonts_dir.glob("*.[ot]tf")):
+        font_id = QFontDatabase.addApplicationFont(str(path))
+        families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+        if families and not family:
+            family = families[0]
+    return family or FONT_FAMILY
+
+
+def font(px: int, bold: bool = False) -> QFont:
+    f = QFont(FONT_FAMILY)
+    f.setPixelSize(px)
+    f.setBold(bold)
+    return f
+
+
+def stylesheet() -> str:
+    return f"""
+    QWidget#KioskRoot {{ background: {BACKGROUND}; }}
+    QLabel {{ color: {INK}; }}
+    QPushButton {{
+        color: {ON_DARK}; background: {ACCENT}; border: none; border-radius: 18px;
+        padding: 12px 24px;
+    }}
+    QPushButton:pressed {{ background: #062850; }}
+    QPushButton:disabled {{ background: #5A6B7D; color: #FFFFFF; }}
+    QPushButton#LanguageButton {{ background: {PAPER}; color: {ACCENT};
+        border: 3px solid {ACCENT}; }}
+    QFrame#GreenPanel {{ background: {GREEN}; border-radius: 24px; }}
+    QFrame#GreenPanel QLabel {{ color: {ON_DARK}; }}
+    QPushButton#GreenButton {{ background: {PAPER}; color: {GREEN}; }}
+    QFrame#WarningPanel {{ background: {WARNING}; border-radius: 24px; }}
+    QFrame#WarningPanel QLabel {{ color: {ON_DARK}; }}
+    QFrame#TicketCard {{ background: {PAPER}; border-radius: 24px; }}
+    """
