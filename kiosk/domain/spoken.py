@@ -1,0 +1,194 @@
+"""What the kiosk says aloud, as plain text in Chinese (``zh``) or English (``en``).
+
+Pure functions, no I/O: the speech service turns these strings into sound.
+
+Ticket numbers are read character by character (``L012`` -> ``L 零 一 二`` /
+``L, zero, one, two``), never as a quantity ("twelve", "十二"): a visitor compares what
+they hear with what is printed, one character at a time. Prompts are short and
+friendly, for listeners who are often elderly: one instruction per sentence.
+
+Other numbers in prompts (the window) stay as digits; speech engines read them as
+ordinary numbers ("3 号窗口" -> "三号窗口").
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from string import Formatter
+from typing import Final, Literal
+
+Lang = Literal["zh", "en"]
+LANGUAGES: Final[tuple[Lang, ...]] = ("zh", "en")
+
+# 零 (not 〇) and 二 (not 两): the forms used when reading out digits one by one.
+_ZH_DIGITS: Final = "零一二三四五六七八九"
+_EN_DIGITS: Final = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def normalize_lang(lang: str) -> Lang:
+    """``"zh"``, ``"zh-CN"``, ``"zh_cn"``, ``"cmn"`` -> ``"zh"``; ``"en"``, ``"en-US"`` -> ``"en"``.
+
+    Raises ``ValueError`` for any other language: the kiosk has no texts for it.
+    """
+    base = lang.strip().replace("_", "-").split("-", 1)[0].lower()
+    if base in ("zh", "cmn"):
+        return "zh"
+    if base == "en":
+        return "en"
+    raise ValueError(f"unsupported language {lang!r}; the kiosk speaks {', '.join(LANGUAGES)}")
+
+
+def spoken_ticket_number(number: str, lang: str) -> str:
+    """Spell a ticket number out: letters as letters, each digit on its own.
+
+    ``spoken_ticket_number("L012", "zh") == "L 零 一 二"``;
+    ``spoken_ticket_number("L012", "en") == "L, zero, one, two"`` (the commas give the
+    listener a short pause between characters).
+    """
+    language = normalize_lang(lang)
+    text = number.strip()
+    if not text:
+        raise ValueError("ticket number is empty")
+    words: list[str] = []
+    for char in text:
+        if "0" <= char <= "9":
+            digit = ord(char) - ord("0")
+            words.append(_ZH_DIGITS[digit] if language == "zh" else _EN_DIGITS[digit])
+        elif char.isascii() and char.isalpha():
+            words.append(char.upper())
+        else:
+            raise ValueError(f"ticket number may hold only letters and digits, got {number!r}")
+    return (" " if language == "zh" else ", ").join(words)
+
+
+class Prompt(StrEnum):
+    """One spoken prompt per kiosk step; the value is the key ``prompt_text`` takes."""
+
+    WELCOME = "welcome"
+    CHOOSE_SERVICE = "choose_service"
+    LAY_ID_CARD = "lay_id_card"
+    READING_CARD = "reading_card"
+    CARD_READ_FAILED = "card_read_failed"
+    ELIGIBLE = "eligible"
+    NOT_ELIGIBLE = "not_eligible"
+    PRINTING = "printing"
+    TICKET_ISSUED = "ticket_issued"
+    TAKE_TICKET = "take_ticket"
+    PRINT_FAILED = "print_failed"
+    ASK_STAFF = "ask_staff"
+    OUT_OF_SERVICE = "out_of_service"
+    THANK_YOU = "thank_you"
+
+
+# Parameters: {number} is a ticket number such as "L012" (spelled out by
+# spoken_ticket_number); {window} a window label such as "3"; {reason} a short reason
+# already written in the prompt's language (e.g. "不在名单上" / "you are not on the list").
+_TEMPLATES: Final[dict[Prompt, dict[Lang, str]]] = {
+    Prompt.WELCOME: {
+        "zh": "您好，欢迎光临。请点选您要办理的业务。",
+        "en": "Hello, welcome. Please tap the service you need.",
+    },
+    Prompt.CHOOSE_SERVICE: {
+        "zh": "请点选您要办理的业务。",
+        "en": "Please tap the service you need.",
+    },
+    Prompt.LAY_ID_CARD: {
+        "zh": "请把身份证放在读卡区上。",
+        "en": "Please place your ID card on the card reader.",
+    },
+    Prompt.READING_CARD: {
+        "zh": "正在读卡，请不要拿开身份证。",
+        "en": "Reading your card. Please leave it in place.",
+    },
+    Prompt.CARD_READ_FAILED: {
+        "zh": "没有读到身份证，请重新放一次。",
+        "en": "The card could not be read. Please place it again.",
+    },
+    Prompt.ELIGIBLE: {
+        "zh": "您可以走绿色通道。请点选您要办理的业务。",
+        "en": "You can use the priority service. Please tap the service you need.",
+    },
+    Prompt.NOT_ELIGIBLE: {
+        "zh": "抱歉，您现在不能取优先号：{reason}。您可以取普通号。",
+        "en": "Sorry, you cannot get a priority ticket: {reason}. You can take a regular ticket.",
+    },
+    Prompt.PRINTING: {
+        "zh": "正在出票，请稍等。",
+        "en": "Printing your ticket. One moment, please.",
+    },
+    Prompt.TICKET_ISSUED: {
+        "zh": "您的号码是 {number}，请到 {window} 号窗口等候，请取走您的票。",
+        "en": "Your number is {number}. Please wait for window {window}. Please take your ticket.",
+    },
+    Prompt.TAKE_TICKET: {
+        "zh": "请取走您的票。",
+        "en": "Please take your ticket.",
+    },
+    Prompt.PRINT_FAILED: {
+        "zh": "抱歉，出票失败。请找工作人员帮忙。",
+        "en": "Sorry, the ticket could not be printed. Please ask a member of staff.",
+    },
+    Prompt.ASK_STAFF: {
+        "zh": "请找工作人员帮忙。",
+        "en": "Please ask a member of staff for help.",
+    },
+    Prompt.OUT_OF_SERVICE: {
+        "zh": "本机暂停服务，请找工作人员帮忙。",
+        "en": "This machine is out of service. Please ask a member of staff.",
+    },
+    Prompt.THANK_YOU: {
+        "zh": "谢谢，祝您办事顺利。",
+        "en": "Thank you. Have a good day.",
+    },
+}
+
+# Trailing punctuation is dropped from a caller's reason: the template adds its own.
+_TRAILING_PUNCTUATION: Final = "。．.！!，,；;：: "
+
+
+def _prompt(key: str) -> Prompt:
+    try:
+        return Prompt(key)
+    except ValueError:
+        raise KeyError(key) from None
+
+
+def _template_fields(template: str) -> frozenset[str]:
+    return frozenset(field for _, field, _, _ in Formatter().parse(template) if field)
+
+
+def prompt_params(key: str, lang: str = "zh") -> frozenset[str]:
+    """The parameter names ``prompt_text(key, lang, ...)`` needs. Unknown key: ``KeyError``."""
+    return _template_fields(_TEMPLATES[_prompt(key)][normalize_lang(lang)])
+
+
+def prompt_text(key: str, lang: str, **params: object) -> str:
+    """The sentence to say for one kiosk step, e.g.
+
+    ``prompt_text("ticket_issued", "zh", number="L012", window="3")``
+    -> ``"您的号码是 L 零 一 二，请到 3 号窗口等候，请取走您的票。"``
+
+    Unknown key: ``KeyError``. Missing or unexpected parameters: ``TypeError``, so a typo
+    in a caller fails in its tests instead of saying something half-empty.
+    """
+    language = normalize_lang(lang)
+    template = _TEMPLATES[_prompt(key)][language]
+    wanted = _template_fields(template)
+    missing = wanted - params.keys()
+    unexpected = params.keys() - wanted
+    if missing or unexpected:
+        raise TypeError(
+            f"prompt {key!r} takes {sorted(wanted)}; missing {sorted(missing)}, "
+            f"unexpected {sorted(unexpected)}"
+        )
+    values: dict[str, str] = {}
+    for name, value in params.items():
+        text = str(value).strip()
+        if name == "number":
+            text = spoken_ticket_number(text, language)
+        elif name == "reason":
+            text = text.rstrip(_TRAILING_PUNCTUATION)
+        if not text:
+            raise ValueError(f"prompt {key!r}: parameter {name!r} is empty")
+        values[name] = text
+    return template.format_map(values)
