@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -71,6 +72,11 @@ class Ticket(Base):
     printed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     reprint_count: Mapped[int] = mapped_column(Integer, default=0)
     voided_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # Green channel: why this ticket is a priority one. Never the plain ID number.
+    category: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    id_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    id_masked: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class NumberBlock(Base):
@@ -110,3 +116,53 @@ class OutboxEvent(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class RosterEntry(Base):
+    """One person's entitlement in one category, keyed by HMAC-SHA256 of the ID number."""
+
+    __tablename__ = "roster_entries"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    id_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    category: Mapped[str] = mapped_column(String(24), primary_key=True)
+    valid_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class RosterMeta(Base):
+    """The roster in use: its version, its hash key, where it came from. One row, id 1."""
+
+    __tablename__ = "roster_meta"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(64))
+    hash_key: Mapped[bytes] = mapped_column(LargeBinary(64))
+    source: Mapped[str] = mapped_column(String(200))
+    entries: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class StaffAudit(Base):
+    """Every staff action that bypasses the card: who, what, why, for which ticket."""
+
+    __tablename__ = "staff_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    staff: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(200))
+    ticket_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    id_masked: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class LocalSecret(Base):
+    """Keys this kiosk makes for itself (e.g. the key of the hash kept on ticket records)."""
+
+    __tablename__ = "local_secrets"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary(64))

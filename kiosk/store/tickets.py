@@ -19,7 +19,7 @@ from kiosk.domain.clock import Clock, business_day
 from kiosk.domain.numbering import format_number, ticket_prefix
 from kiosk.domain.ticket import IssuedTicket, TicketRequest
 from kiosk.store.db import Database, StoreError
-from kiosk.store.models import NumberBlock, OutboxEvent, PrintState, Ticket
+from kiosk.store.models import NumberBlock, OutboxEvent, PrintState, StaffAudit, Ticket
 
 
 class NumbersExhausted(StoreError):
@@ -64,6 +64,9 @@ def _to_issued(ticket: Ticket) -> IssuedTicket:
         waiting_ahead=ticket.waiting_ahead,
         print_state=ticket.print_state,
         reprint_count=ticket.reprint_count,
+        category=ticket.category,
+        reason=ticket.reason,
+        id_masked=ticket.id_masked,
         voided=ticket.voided_at is not None,
     )
 
@@ -94,6 +97,10 @@ def issue_ticket(
             issued_at=now,
             print_state=PrintState.PENDING,
             reprint_count=0,
+            category=request.category,
+            reason=request.reason,
+            id_hash=request.id_hash,
+            id_masked=request.id_masked,
         )
         session.add(ticket)
         session.flush()
@@ -109,6 +116,8 @@ def issue_ticket(
                         "day": day.isoformat(),
                         "service_code": ticket.service_code,
                         "priority": ticket.priority,
+                        "category": ticket.category,
+                        "reason": ticket.reason,
                         "kiosk_id": kiosk_id,
                         "issued_at": now.isoformat(),
                     },
@@ -180,3 +189,71 @@ def counts_by_service(db: Database, day: date) -> Counter[str]:
             .group_by(Ticket.service_code)
         )
         return Counter({code: n for code, n in rows})
+
+
+def open_priority_ticket(
+    db: Database, day: date, id_hash: str, service_code: str
+) -> IssuedTicket | None:
+    """This person's priority ticket for this service today, if it is still open."""
+    with db.read() as session:
+        ticket = session.scalars(
+            select(Ticket)
+            .where(
+                Ticket.day == day,
+                Ticket.id_hash == id_hash,
+                Ticket.service_code == service_code,
+                Ticket.priority.is_(True),
+                Ticket.voided_at.is_(None),
+            )
+            .order_by(Ticket.issued_at.desc())
+            .limit(1)
+        ).first()
+        return None if ticket is None else _to_issued(ticket)
+
+
+def priority_tickets_today(db: Database, day: date, id_hash: str) -> int:
+    with db.read() as session:
+        return (
+            session.scalar(
+                select(func.count()).where(
+                    Ticket.day == day,
+                    Ticket.id_hash == id_hash,
+                    Ticket.priority.is_(True),
+                    Ticket.voided_at.is_(None),
+                )
+            )
+            or 0
+        )
+
+
+def record_staff_action(
+    db: Database,
+    clock: Clock,
+    *,
+    staff: str,
+    action: str,
+    reason: str,
+    ticket_id: str | None = None,
+    id_masked: str | None = None,
+) -> None:
+    with db.write() as session:
+        session.add(
+            StaffAudit(
+                at=clock.now(),
+                staff=staff[:64],
+                action=action,
+                reason=reason[:200],
+                ticket_id=ticket_id,
+                id_masked=id_masked,
+            )
+        )
+
+
+def counts_by_category(db: Database, day: date) -> Counter[str]:
+    with db.read() as session:
+        rows = session.execute(
+            select(Ticket.category, func.count())
+            .where(Ticket.day == day, Ticket.priority.is_(True), Ticket.voided_at.is_(None))
+            .group_by(Ticket.category)
+        )
+        return Counter({category or "unknown": n for category, n in rows})
