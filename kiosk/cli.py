@@ -39,6 +39,20 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("--out", type=Path, default=Path("ticket-preview.png"))
     preview.add_argument("--priority", action="store_true")
     preview.add_argument("--width-mm", type=int, choices=(58, 80))
+
+    roster = sub.add_parser("roster", help="green-channel roster for technicians")
+    roster_sub = roster.add_subparsers(dest="action", required=True)
+    imp = roster_sub.add_parser(
+        "import", help="replace the roster with a CSV file (id_number, category, valid_to)"
+    )
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--dry-run", action="store_true", help="only check the file")
+    roster_sub.add_parser("info", help="show the roster in use")
+
+    pin = sub.add_parser("pin", help="staff PIN")
+    pin_sub = pin.add_subparsers(dest="action", required=True)
+    pin_set = pin_sub.add_parser("set", help="set the staff PIN in the config file")
+    pin_set.add_argument("--print-only", action="store_true", help="print the hash line only")
     return parser
 
 
@@ -70,13 +84,14 @@ def _config_check(loaded: LoadedConfig) -> int:
 
 def _printer_command(args: argparse.Namespace, loaded: LoadedConfig) -> int:
     from printer.diagnostics import status_report
+
+    from kiosk import app
     from printer.errors import PrinterError
     from printer.samples import sample_ticket
 
-    from kiosk import app
-
     if args.action == "preview":
         from printer.profiles import width_dots
+
         from printer.ticket import render_ticket
 
         width_mm = args.width_mm or loaded.config.printer.paper_width_mm
@@ -98,6 +113,73 @@ def _printer_command(args: argparse.Namespace, loaded: LoadedConfig) -> int:
     return 0
 
 
+def _roster_command(args: argparse.Namespace, loaded: LoadedConfig) -> int:
+    from kiosk.domain.clock import SystemClock
+    from kiosk.store.db import StoreError, open_database
+    from kiosk.store.roster import import_roster_file, roster_info
+    from sync.roster import RosterFileError
+
+    db = open_database(loaded.database_path)
+    try:
+        if args.action == "info":
+            info = roster_info(db)
+            if info is None:
+                print("no roster installed")
+            else:
+                print(
+                    f"roster version {info.version} ({info.label}): {info.entries} entries,"
+                    f" installed {info.imported_at:%Y-%m-%d %H:%M} from {info.source}"
+                )
+            return 0
+        clock = SystemClock(loaded.config.kiosk.timezone)
+        try:
+            report = import_roster_file(db, args.file, clock=clock, dry_run=args.dry_run)
+        except (RosterFileError, StoreError) as e:
+            print(f"roster import failed: {e}", file=sys.stderr)
+            return 1
+        for error in report.errors:
+            print(f"  line {error.line}: {error.message}", file=sys.stderr)
+        if report.error_count > len(report.errors):
+            print(f"  ... and {report.error_count - len(report.errors)} more", file=sys.stderr)
+        print(report.summary())
+        return 0 if not report.error_count else 1
+    finally:
+        db.close()
+
+
+def _pin_command(args: argparse.Namespace, loaded: LoadedConfig) -> int:
+    import getpass
+    import re
+
+    from kiosk.domain.pin import hash_pin
+
+    pin = getpass.getpass("new staff PIN (4-12 digits): ")
+    if pin != getpass.getpass("again: "):
+        print("the two PINs differ; nothing changed", file=sys.stderr)
+        return 1
+    try:
+        line = f'pin_hash = "{hash_pin(pin)}"'
+    except ValueError as e:
+        print(e, file=sys.stderr)
+        return 1
+    if args.print_only or loaded.source is None:
+        print("[staff]")
+        print(line)
+        if loaded.source is None:
+            print("(no config file: put these lines into it, see `kiosk config init`)")
+        return 0
+    text = loaded.source.read_text(encoding="utf-8")
+    if re.search(r"(?m)^pin_hash\s*=.*$", text):
+        text = re.sub(r"(?m)^pin_hash\s*=.*$", lambda _m: line, text, count=1)
+    elif re.search(r"(?m)^\[staff\]\s*$", text):
+        text = re.sub(r"(?m)^\[staff\]\s*$", lambda _m: "[staff]\n" + line, text, count=1)
+    else:
+        text = text.rstrip("\n") + "\n\n[staff]\n" + line + "\n"
+    loaded.source.write_text(text, encoding="utf-8")
+    print(f"staff PIN set in {loaded.source}; restart the kiosk to use it")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "config" and args.action == "init":
@@ -116,6 +198,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _config_check(loaded)
     if args.command == "printer":
         return _printer_command(args, loaded)
+    if args.command == "roster":
+        return _roster_command(args, loaded)
+    if args.command == "pin":
+        return _pin_command(args, loaded)
     from kiosk.app import run
 
     return run(loaded, sys.argv[:1])

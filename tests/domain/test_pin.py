@@ -1,0 +1,44 @@
+import pytest
+
+from kiosk.domain.pin import PinGuard, hash_pin, valid_pin_hash, verify_pin
+
+
+def test_hash_is_salted_and_verifies():
+    a, b = hash_pin("482913"), hash_pin("482913")
+    assert a != b and valid_pin_hash(a)
+    assert "482913" not in a
+    assert verify_pin("482913", a) and verify_pin("482913", b)
+    assert not verify_pin("482914", a)
+
+
+@pytest.mark.parametrize("stored", ["", "plain", "scrypt$1$2", "md5$a$b$c$d$e", "scrypt$x$8$1$$"])
+def test_malformed_hash_never_verifies(stored):
+    assert not verify_pin("1234", stored)
+
+
+@pytest.mark.parametrize("pin", ["123", "abcd", "1234567890123", ""])
+def test_pin_shape_is_enforced(pin):
+    with pytest.raises(ValueError):
+        hash_pin(pin)
+
+
+def test_five_wrong_pins_lock_for_five_minutes():
+    now = [1000.0]
+    guard = PinGuard(hash_pin("2468"), monotonic=lambda: now[0])
+    lefts = [guard.check("0000").tries_left for _ in range(4)]
+    assert lefts == [4, 3, 2, 1]
+    fifth = guard.check("0000")
+    assert not fifth.ok and fifth.locked_for_s == 300
+    # while locked even the right PIN is refused
+    now[0] += 299
+    assert not guard.check("2468").ok
+    now[0] += 2
+    assert guard.check("2468").ok
+
+
+def test_right_pin_resets_the_count():
+    guard = PinGuard(hash_pin("2468"), monotonic=lambda: 0.0)
+    for _ in range(4):
+        guard.check("1111")
+    assert guard.check("2468").ok
+    assert guard.check("1111").tries_left == 4
