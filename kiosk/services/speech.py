@@ -630,7 +630,7 @@ class Pyttsx3Speaker:
         """Wait until nothing is pending or playing; True if that happened in time."""
         with self._cond:
             return self._cond.wait_for(
-                lambda: (self._pending is None and not self._busy) or not self._worker_alive(),
+                lambda: (self._pending is None and not self._busy) or not self._can_still_speak(),
                 timeout_s,
             )
 
@@ -642,7 +642,7 @@ class Pyttsx3Speaker:
 
     # ---- worker
 
-    def _worker_alive(self) -> bool:
+    def _can_still_speak(self) -> bool:
         return self._thread is not None and self._thread.is_alive() and self._fatal_reason is None
 
     def _run(self) -> None:
