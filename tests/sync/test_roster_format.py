@@ -1,0 +1,240 @@
+"""The roster CSV format and the keyed hash (sync.roster), with synthetic numbers only."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from idreader.errors import InvalidIdNumber
+from idreader.idnumber import check_character
+from idreader.testing import make_id_number
+from kiosk.domain.eligibility import Category
+from sync.roster import (
+    RosterFileError,
+    RosterRow,
+    RowError,
+    keyed_hash,
+    make_hasher,
+    read_roster_csv,
+)
+
+TODAY = date(2026, 3, 2)
+KEY = bytes(range(32))
+A = make_id_number(date(1950, 3, 1), region="110000", sequence=1)
+B = make_id_number(date(1961, 7, 15), region="370000", sequence=2)
+C = make_id_number(date(1948, 12, 31), region="440000", sequence=3)
+
+
+def legacy_pair() -> tuple[str, str]:
+    """A 15-digit number and its 18-character form (born 19xx)."""
+    first17 = "110000" + "19520604" + "123"
+    return "110000520604123", first17 + check_character(first17)
+
+
+def bad_check(number: str) -> str:
+    wrong = "0" if number[17] != "0" else "1"
+    return number[:17] + wrong
+
+
+def write(path: Path, lines: list[str], encoding: str = "utf-8") -> Path:
+    path.write_bytes("\n".join(lines).encode(encoding) + b"\n")
+    return path
+
+
+def read(path: Path) -> list[RosterRow | RowError]:
+    return list(read_roster_csv(path, today=TODAY))
+
+
+# --- keyed hash ---------------------------------------------------------------------------
+
+
+def test_keyed_hash_is_hmac_sha256_of_the_normalised_number():
+    digest = keyed_hash(KEY, A)
+    assert len(digest) == 32
+    assert digest == hmac.digest(KEY, A.encode("utf-8"), "sha256")
+    assert keyed_hash(bytes(32), A) != digest
+
+
+def test_every_form_of_one_number_hashes_alike():
+    x_number = next(
+        n
+        for s in range(100)
+        if (n := make_id_number(date(1955, 1, 1), region="310000", sequence=s))[17] == "X"
+    )
+    assert keyed_hash(KEY, f"  {x_number.lower()} ") == keyed_hash(KEY, x_number)
+    old, new = legacy_pair()
+    assert keyed_hash(KEY, old) == keyed_hash(KEY, new)
+
+
+def test_keyed_hash_refuses_what_is_not_an_id_number():
+    with pytest.raises(InvalidIdNumber):
+        keyed_hash(KEY, bad_check(A))
+    with pytest.raises(InvalidIdNumber):
+        keyed_hash(KEY, "UTO110501011")
+
+
+@pytest.mark.parametrize("key", [KEY, b"k" * 16, b"long key " * 20])
+def test_fast_hasher_matches_keyed_hash(key: bytes):
+    hasher = make_hasher(key)
+    for number in (A, B, C, legacy_pair()[1]):
+        assert hasher(number) == keyed_hash(key, number)
+
+
+# --- reading files ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_chinese_headers_and_categories_in_every_encoding(tmp_path: Path, encoding: str):
+    path = write(
+        tmp_path / "名单.csv",
+        [
+            "身份证号,姓名,类别,有效期起,有效期至",
+            f"{A},测试甲,低保,2024-01-01,2026-12-31",
+            f"{B},测试乙,特困,,",
+            f"{C},测试丙,低保边缘,20250101,长期",
+            f"{A},测试甲,老年人,,2030/1/5",
+            f"{B},测试乙,残疾人,,",
+        ],
+        encoding,
+    )
+    if encoding == "gb18030":
+        with pytest.raises(UnicodeDecodeError):
+            path.read_bytes().decode("utf-8")  # so detection really had to fall back
+    rows = read(path)
+    assert rows == [
+        RosterRow(2, A, Category.SUBSISTENCE, date(2024, 1, 1), date(2026, 12, 31)),
+        RosterRow(3, B, Category.EXTREME_POVERTY, None, None),
+        RosterRow(4, C, Category.NEAR_SUBSISTENCE, date(2025, 1, 1), None),
+        RosterRow(5, A, Category.ELDERLY, None, date(2030, 1, 5)),
+        RosterRow(6, B, Category.DISABLED, None, None),
+    ]
+
+
+def test_english_header_codes_and_optional_valid_from(tmp_path: Path):
+    path = write(
+        tmp_path / "r.csv",
+        ["category,valid_to,id_number", f"Elderly,2027-01-31,{A}", f"subsistence,,{B}"],
+    )
+    assert read(path) == [
+        RosterRow(2, A, Category.ELDERLY, None, date(2027, 1, 31)),
+        RosterRow(3, B, Category.SUBSISTENCE, None, None),
+    ]
+
+
+def test_invalid_rows_are_reported_with_their_line_numbers(tmp_path: Path):
+    old, new = legacy_pair()
+    path = write(
+        tmp_path / "r.csv",
+        [
+            "id_number,category,valid_from,valid_to",
+            f"{A},低保,,2026-12-31",  # 2 ok
+            f"{bad_check(B)},低保,,",  # 3 bad check character
+            f"{C},低保户,,",  # 4 unknown category
+            "",  # 5 blank: skipped, but it still counts as a line
+            f"{A},特困,,2026-13-01",  # 6 bad date
+            f"{old},elderly,,",  # 7 legacy 15-digit: accepted, upgraded
+            f"{B},elderly,2027-01-01,2026-01-01",  # 8 ends before it starts
+            f"{C},elderly",  # 9 too few columns
+            ",elderly,,",  # 10 no number
+            f"{bad_check(C)},nobody,,tomorrow",  # 11 three problems in one line
+        ],
+    )
+    rows = read(path)
+    valid = [r for r in rows if isinstance(r, RosterRow)]
+    errors = {r.line: r.message for r in rows if isinstance(r, RowError)}
+    assert [(r.line, r.id_number) for r in valid] == [(2, A), (7, new)]
+    assert sorted(errors) == [3, 4, 6, 8, 9, 10, 11]
+    assert "check character" in errors[3]
+    assert "unknown category '低保户'" in errors[4]
+    assert "2026-13-01" in errors[6] and "valid_to" in errors[6]
+    assert "before" in errors[8]
+    assert "columns" in errors[9]
+    assert "missing" in errors[10]
+    assert all(part in errors[11] for part in ("check character", "nobody", "tomorrow"))
+
+
+def test_row_errors_show_numbers_masked_never_plain(tmp_path: Path):
+    wrong = bad_check(A)
+    path = write(
+        tmp_path / "r.csv",
+        [
+            "id_number,category,valid_to",
+            f"{wrong},低保,",
+            f"低保,{B},",  # columns swapped: the number lands in the category cell
+            f"{C},低保,{C}",  # and in the date cell
+        ],
+    )
+    errors = [r for r in read(path) if isinstance(r, RowError)]
+    assert len(errors) == 3
+    assert f"{wrong[:4]}**********{wrong[-4:]}" in errors[0].message
+    for error in errors:
+        for number in (wrong, B, C):
+            assert number not in str(error) and number[:12] not in str(error)
+    assert all(number not in repr(row) for row in read(path) for number in (A, B, C))
+
+
+def test_roster_row_repr_masks_the_number():
+    row = RosterRow(2, A, Category.ELDERLY, None, None)
+    assert A not in repr(row) and A[:4] in repr(row)
+
+
+def test_spreadsheet_text_guards_are_removed(tmp_path: Path):
+    path = write(tmp_path / "r.csv", ["身份证号,类别,有效期至", f"'{A},低保,", f'="{B}",低保,'])
+    assert [r.id_number for r in read(path) if isinstance(r, RosterRow)] == [A, B]
+
+
+def test_missing_header_is_a_whole_file_error_naming_the_columns(tmp_path: Path):
+    path = write(tmp_path / "r.csv", ["number,kind,until", f"{A},低保,"])
+    with pytest.raises(RosterFileError) as e:
+        read(path)
+    message = str(e.value)
+    assert "id_number" in message and "身份证号" in message
+    assert "missing id_number, category, valid_to" in message
+
+
+def test_a_file_without_header_does_not_echo_the_number(tmp_path: Path):
+    path = write(tmp_path / "r.csv", [f"{A},低保,2026-12-31", f"{B},低保,"])
+    with pytest.raises(RosterFileError) as e:
+        read(path)
+    assert A not in str(e.value) and A[:8] not in str(e.value)
+    assert "looks like data" in str(e.value)
+
+
+def test_a_column_named_twice_is_refused(tmp_path: Path):
+    path = write(tmp_path / "r.csv", ["id_number,身份证号,category,valid_to", f"{A},{A},低保,"])
+    with pytest.raises(RosterFileError, match="twice"):
+        read(path)
+
+
+def test_empty_missing_and_undecodable_files(tmp_path: Path):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"\n\n")
+    with pytest.raises(RosterFileError, match="empty"):
+        read(empty)
+    with pytest.raises(RosterFileError, match="cannot open"):
+        read(tmp_path / "missing.csv")
+    garbage = tmp_path / "garbage.csv"
+    garbage.write_bytes(b"id_number,category,valid_to\n\xff\xfe\xff,\x80\x80,\n")
+    with pytest.raises(RosterFileError, match="neither UTF-8 nor GB18030"):
+        read(garbage)
+
+
+def test_quoted_fields_and_crlf_line_endings(tmp_path: Path):
+    path = tmp_path / "r.csv"
+    path.write_bytes(
+        f'"id_number","category","valid_to"\r\n"{A}","低保","2026-12-31"\r\n{B},"特困",\r\n'.encode()
+    )
+    assert read(path) == [
+        RosterRow(2, A, Category.SUBSISTENCE, None, date(2026, 12, 31)),
+        RosterRow(3, B, Category.EXTREME_POVERTY, None, None),
+    ]
+
+
+def test_birth_dates_are_checked_against_the_given_day(tmp_path: Path):
+    young = make_id_number(date(2026, 3, 1))
+    path = write(tmp_path / "r.csv", ["id_number,category,valid_to", f"{young},低保,"])
+    assert isinstance(next(read_roster_csv(path, today=date(2026, 3, 2))), RosterRow)
+    assert isinstance(next(read_roster_csv(path, today=date(2026, 2, 1))), RowError)
