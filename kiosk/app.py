@@ -5,23 +5,29 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from printer.base import TicketPrinter
 from printer.factory import open_ticket_printer
-from printer.settings import PrinterSettings
-from printer.ticket import TicketFonts
 from PySide6.QtWidgets import QApplication
 
+from idreader.base import CardReader
 from kiosk import __version__, paths
 from kiosk.config import LoadedConfig
 from kiosk.domain.catalogue import Catalogue, CatalogueError, parse_catalogue
 from kiosk.domain.clock import Clock, SystemClock
+from kiosk.domain.eligibility import AgeRule
 from kiosk.logsetup import setup_logging
+from kiosk.services.devices import ReaderFactory, ReaderService, VoiceService
+from kiosk.services.green_channel import GreenChannelRules, GreenChannelService
+from kiosk.services.speech import NullSpeaker, Pyttsx3Speaker, Speaker, VoiceSettings
+from kiosk.services.staff import DEMO_PIN_HASH, StaffService
 from kiosk.services.tickets import TicketService, TicketSettings
 from kiosk.store.db import Database, open_database
 from kiosk.ui import theme
-from kiosk.ui.main_window import KioskWindow, UiSettings
+from kiosk.ui.main_window import KioskServices, KioskWindow, UiSettings
+from printer.settings import PrinterSettings
+from printer.ticket import TicketFonts
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +68,55 @@ def build_printer(loaded: LoadedConfig) -> TicketPrinter:
     return open_ticket_printer(printer_settings(loaded), ticket_fonts())
 
 
+def build_speaker(loaded: LoadedConfig) -> Speaker:
+    voice = loaded.config.voice
+    if not voice.enabled:
+        return NullSpeaker("voice switched off in config")
+    return Pyttsx3Speaker(
+        VoiceSettings(
+            enabled=True,
+            volume=voice.volume,
+            rate_wpm=voice.rate_wpm,
+            voice_zh=voice.voice_zh,
+            voice_en=voice.voice_en,
+        )
+    )
+
+
+def reader_factory(loaded: LoadedConfig, simulator_port: str | None) -> ReaderFactory | None:
+    reader = loaded.config.reader
+    if reader.mode == "off":
+        return None
+    if reader.mode == "line":
+        from idreader.line_reader import LineCardReader
+
+        def make_line(on_card, on_state, on_error) -> CardReader:  # type: ignore[no-untyped-def]
+            return LineCardReader(
+                reader.port or None,
+                on_card=on_card,
+                on_state=on_state,
+                on_card_error=on_error,
+                baudrate=reader.baudrate or 9600,
+            )
+
+        return make_line
+    from idreader.reader import SerialCardReader
+
+    port = simulator_port if reader.mode == "simulator" else (reader.port or None)
+
+    def make_serial(on_card, on_state, on_error) -> CardReader:  # type: ignore[no-untyped-def]
+        return SerialCardReader(
+            port,
+            on_card=on_card,
+            on_state=on_state,
+            on_card_error=on_error,
+            baudrate=reader.baudrate or 115200,
+            poll_interval_s=reader.poll_interval_s,
+        )
+
+    return make_serial
+
+
 @dataclass
 class Kiosk:
     """The running object graph; tests build it with fakes at the hardware edge."""
@@ -69,11 +124,26 @@ class Kiosk:
     loaded: LoadedConfig
     db: Database
     catalogue: Catalogue
-    tickets: TicketService
+    services: KioskServices
     window: KioskWindow
+    extras: list = field(default_factory=list)  # e.g. the demo simulator
+
+    @property
+    def tickets(self) -> TicketService:
+        return self.services.tickets
+
+    def start(self) -> None:
+        self.services.reader.start()
+        self.services.tickets.start()
 
     def shutdown(self) -> None:
-        self.tickets.shutdown()
+        self.services.reader.shutdown()
+        self.services.tickets.shutdown()
+        self.services.green.shutdown()
+        self.services.staff.shutdown()
+        self.services.voice.shutdown()
+        for extra in self.extras:
+            extra.shutdown()
         self.db.close()
 
 
@@ -82,28 +152,54 @@ def build_kiosk(
     *,
     clock: Clock | None = None,
     printer: TicketPrinter | None = None,
+    reader: ReaderFactory | str | None = "config",
+    speaker: Speaker | None = None,
 ) -> Kiosk:
+    """Build everything. ``printer``/``reader``/``speaker`` replace the configured devices."""
     config = loaded.config
     clock = clock or SystemClock(config.kiosk.timezone)
     db = open_database(loaded.database_path, busy_timeout_s=config.database.busy_timeout_s)
     catalogue = load_catalogue(loaded)
-    printer = printer or build_printer(loaded)
-    tickets = TicketService(
-        db,
-        clock,
-        catalogue,
-        printer,
-        TicketSettings(
-            kiosk_id=config.kiosk.id,
-            hall_name=config.kiosk.hall_name,
-            number_width=config.kiosk.number_width,
-            qr_url_prefix=config.printer.qr_url_prefix,
-            footer=config.printer.footer,
-        ),
+    extras: list = []
+    demo = None
+    if reader == "config" and config.reader.mode == "simulator":
+        from kiosk.services.demo import DemoService, demo_cards, install_demo_roster
+
+        cards = demo_cards(clock.now().date())
+        install_demo_roster(db, clock, cards)
+        demo = DemoService(cards)
+        demo.start()
+        extras.append(demo)
+    factory = reader_factory(loaded, demo.port if demo else None) if reader == "config" else reader
+    assert not isinstance(factory, str)
+    green_rules = GreenChannelRules(
+        AgeRule(config.green_channel.age_rule, config.green_channel.age_threshold)
     )
+    pin_hash = config.staff.pin_hash or (DEMO_PIN_HASH if loaded.demo else "")
+    services = KioskServices(
+        tickets=TicketService(
+            db,
+            clock,
+            catalogue,
+            printer or build_printer(loaded),
+            TicketSettings(
+                kiosk_id=config.kiosk.id,
+                hall_name=config.kiosk.hall_name,
+                number_width=config.kiosk.number_width,
+                qr_url_prefix=config.printer.qr_url_prefix,
+                footer=config.printer.footer,
+                max_priority_tickets_per_day=config.green_channel.max_priority_tickets_per_day,
+            ),
+        ),
+        green=GreenChannelService(db, clock, green_rules),
+        reader=ReaderService(factory),
+        voice=VoiceService(speaker or build_speaker(loaded)),
+        staff=StaffService(db, clock, pin_hash),
+    )
+    services.reader.card_read.connect(services.green.identify_card)
     window = KioskWindow(
         catalogue,
-        tickets,
+        services,
         UiSettings(
             hall_name=config.kiosk.hall_name,
             language=config.kiosk.language,
@@ -113,7 +209,9 @@ def build_kiosk(
             hide_pointer=config.kiosk.hide_pointer,
         ),
     )
-    return Kiosk(loaded, db, catalogue, tickets, window)
+    if demo is not None:
+        window.add_demo_cards([(c.label_zh, c.label_en) for c in demo.cards], demo.lay_card)
+    return Kiosk(loaded, db, catalogue, services, window, extras)
 
 
 def ensure_qapplication(argv: Sequence[str] = ()) -> QApplication:
@@ -138,9 +236,9 @@ def run(loaded: LoadedConfig, argv: Sequence[str] = ()) -> int:
     app = ensure_qapplication(argv)
     kiosk = build_kiosk(loaded)
     if loaded.demo:
-        log.info("demo: ticket previews go to %s", loaded.preview_dir)
+        log.info("demo: ticket previews go to %s; staff PIN 000000", loaded.preview_dir)
     kiosk.window.show_kiosk()
-    kiosk.tickets.start()
+    kiosk.start()
     try:
         return app.exec()
     finally:

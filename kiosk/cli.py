@@ -83,15 +83,13 @@ def _config_check(loaded: LoadedConfig) -> int:
 
 
 def _printer_command(args: argparse.Namespace, loaded: LoadedConfig) -> int:
-    from printer.diagnostics import status_report
-
     from kiosk import app
+    from printer.diagnostics import status_report
     from printer.errors import PrinterError
     from printer.samples import sample_ticket
 
     if args.action == "preview":
         from printer.profiles import width_dots
-
         from printer.ticket import render_ticket
 
         width_mm = args.width_mm or loaded.config.printer.paper_width_mm
@@ -191,9 +189,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     # python-escpos unpickles its capability cache into a new temp dir on every import
     # unless told where to keep it.
-    os.environ.setdefault(
-        "ESCPOS_CAPABILITIES_PICKLE_DIR", str(loaded.data_dir / "cache" / "escpos")
-    )
+    if "ESCPOS_CAPABILITIES_PICKLE_DIR" not in os.environ:
+        cache = loaded.data_dir / "cache" / "escpos"
+        cache.mkdir(parents=True, exist_ok=True)
+        os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(cache)
     if args.command == "config":
         return _config_check(loaded)
     if args.command == "printer":

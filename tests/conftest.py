@@ -1,11 +1,11 @@
 """Test-wide set-up: Qt runs offscreen so the suite works on a machine with no screen."""
 
 import os
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # python-escpos unpickles its capability cache into a fresh temp dir on every import
-# unless this is set; keep it in one place for the whole run.
-os.environ.setdefault(
-    "ESCPOS_CAPABILITIES_PICKLE_DIR",
-    os.path.join(os.path.dirname(__file__), "..", ".pytest_cache", "escpos"),
-)
+# unless this is set (and the folder exists); one folder for the whole run.
+_escpos_cache = os.path.join(tempfile.gettempdir(), "lobby-kiosk-tests-escpos")
+os.makedirs(_escpos_cache, exist_ok=True)
+os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", _escpos_cache)

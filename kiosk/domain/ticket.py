@@ -20,6 +20,8 @@ class TicketRequest:
     reason: str | None = None
     id_hash: str | None = None
     id_masked: str | None = None
+    staff: str | None = None  # set when staff identified the visitor by hand (audited)
+    staff_reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ class TicketSettings:
     qr_url_prefix: str = ""
     footer: str = ""
     open_local_blocks: bool = True
+    max_priority_tickets_per_day: int = 3
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class IssueOutcome:
     print_error: str | None = None
     reprint: bool = False
     printer_status: PrinterStatus = PrinterStatus.UNKNOWN
+    #: Set when a priority request became a normal ticket, e.g. "daily_limit".
+    downgraded: str | None = None
 
 
 class OutOfService(Exception):
@@ -169,6 +172,21 @@ class TicketService(QObject):
     def _issue_job(self, request: TicketRequest) -> IssueOutcome:
         service = self._catalogue.by_code(request.service_code)
         status = self._check_printer()
+        downgraded = None
+        if request.priority and request.id_hash:
+            day = self.today()
+            existing = ticket_store.open_priority_ticket(
+                self._db, day, request.id_hash, request.service_code
+            )
+            if existing is not None:
+                # Same person, same service, same day, ticket still open: the same number.
+                log.info("%s already holds %s: reprinting", request.id_masked, existing.number)
+                ticket = ticket_store.count_reprint(self._db, existing.id)
+                return self._print(ticket, service, True, status)
+            used = ticket_store.priority_tickets_today(self._db, day, request.id_hash)
+            if used >= self._settings.max_priority_tickets_per_day and not request.staff:
+                downgraded = "daily_limit"
+                request = replace(request, priority=False, category=None, reason=downgraded)
         ticket = ticket_store.issue_ticket(
             self._db,
             self._clock,
@@ -178,7 +196,7 @@ class TicketService(QObject):
             open_local_blocks=self._settings.open_local_blocks,
         )
         log.info("issued %s for %s", ticket.number, service.code)
-        return self._print(ticket, service, False, status)
+        return replace(self._print(ticket, service, False, status), downgraded=downgraded)
 
     def _reprint_job(self, ticket_id: str) -> IssueOutcome:
         status = self._check_printer()

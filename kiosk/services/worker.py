@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -20,8 +21,17 @@ DoneCallback = Callable[[Any], None]
 ErrorCallback = Callable[[BaseException], None]
 
 
+@dataclass(frozen=True)
+class _Finished:
+    on_done: DoneCallback | None
+    on_error: ErrorCallback | None
+    result: Any
+    error: BaseException | None
+
+
 class ResourceWorker(QObject):
-    _finished = Signal(object, object, object, object)  # on_done, on_error, result, error
+    # One opaque Python object per emission: Qt queues it without converting anything.
+    _finished = Signal(object)  # _Finished
 
     def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -45,26 +55,21 @@ class ResourceWorker(QObject):
             error = f.exception()
             result = None if error is not None else f.result()
             # Emitted on the worker thread; Qt queues it to this object's (GUI) thread.
-            self._finished.emit(on_done, on_error, result, error)
+            self._finished.emit(_Finished(on_done, on_error, result, error))
 
         future.add_done_callback(_report)
         return future
 
-    @Slot(object, object, object, object)
-    def _deliver(
-        self,
-        on_done: DoneCallback | None,
-        on_error: ErrorCallback | None,
-        result: Any,
-        error: BaseException | None,
-    ) -> None:
+    @Slot(object)
+    def _deliver(self, finished: _Finished) -> None:
+        on_done, on_error, error = finished.on_done, finished.on_error, finished.error
         if error is not None:
             if on_error is not None:
                 on_error(error)
             else:
                 log.error("%s job failed", self.name, exc_info=error)
         elif on_done is not None:
-            on_done(result)
+            on_done(finished.result)
 
     def shutdown(self, wait: bool = True) -> None:
         self._closed = True

@@ -128,6 +128,17 @@ def issue_ticket(
                 attempts=0,
             )
         )
+        if request.staff:
+            session.add(
+                StaffAudit(
+                    at=now,
+                    staff=request.staff[:64],
+                    action="manual_priority",
+                    reason=(request.staff_reason or "")[:200],
+                    ticket_id=ticket.id,
+                    id_masked=request.id_masked,
+                )
+            )
         return _to_issued(ticket)
 
 

@@ -1,27 +1,48 @@
 """The kiosk window: a stack of screens driven by service signals.
 
 The window never touches a device, the database or the network: it calls service slots
-and reacts to their signals, so the GUI thread never waits.
+and reacts to their signals, so the GUI thread never waits. Cards go from the reader
+straight to the green-channel service; the window only learns the masked result.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QGuiApplication
-from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QMouseEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.domain.catalogue import Catalogue, Service
 from kiosk.domain.ticket import TicketRequest
+from kiosk.services.devices import ReaderService, VoiceService
+from kiosk.services.green_channel import GreenChannelService, Identification
+from kiosk.services.staff import StaffService, StaffSummary
 from kiosk.services.tickets import IssueOutcome, OutOfService, TicketService
 from kiosk.ui import theme
+from kiosk.ui.screens.card import CardScreen
 from kiosk.ui.screens.home import HomeScreen
 from kiosk.ui.screens.out_of_service import OutOfServiceScreen
+from kiosk.ui.screens.result import ResultScreen, explain
+from kiosk.ui.screens.staff import ManualIdScreen, PinScreen, StaffPanel
 from kiosk.ui.screens.ticket import TicketScreen
+from kiosk.ui.strings import tr
+from kiosk.ui.widgets import big_button, label
 
 log = logging.getLogger(__name__)
+
+STAFF_CORNER_PX = 160
+STAFF_PRESS_MS = 2000
 
 
 @dataclass(frozen=True)
@@ -32,6 +53,16 @@ class UiSettings:
     ticket_screen_s: float = 8
     fullscreen: bool = True
     hide_pointer: bool = True
+    offer_green_after_service: bool = True
+
+
+@dataclass
+class KioskServices:
+    tickets: TicketService
+    green: GreenChannelService
+    reader: ReaderService
+    voice: VoiceService
+    staff: StaffService
 
 
 def reason_key(status: object) -> str:
@@ -40,15 +71,20 @@ def reason_key(status: object) -> str:
 
 
 class KioskWindow(QWidget):
-    def __init__(self, catalogue: Catalogue, tickets: TicketService, settings: UiSettings) -> None:
+    def __init__(self, catalogue: Catalogue, services: KioskServices, settings: UiSettings) -> None:
         super().__init__()
         self.setObjectName("KioskRoot")
         self.setWindowTitle(settings.hall_name)
         self.setStyleSheet(theme.stylesheet())
         self.settings = settings
         self.lang = settings.language
-        self.tickets = tickets
+        self.services = services
+        self.tickets = services.tickets
         self._allow_close = not settings.fullscreen
+        self._service: Service | None = None  # chosen, waiting for a card
+        self._ident: Identification | None = None  # this visitor, masked
+        self._staff_mode = False
+        self._portrait = False
 
         self.stack = QStackedWidget()
         layout = QVBoxLayout(self)
@@ -56,18 +92,56 @@ class KioskWindow(QWidget):
         layout.addWidget(self.stack)
 
         self.home = HomeScreen(catalogue, settings.hall_name)
+        self.card_screen = CardScreen()
+        self.result_screen = ResultScreen(catalogue)
         self.ticket_screen = TicketScreen()
         self.out_of_service = OutOfServiceScreen()
-        for screen in (self.home, self.ticket_screen, self.out_of_service):
+        self.pin_screen = PinScreen()
+        self.staff_panel = StaffPanel(catalogue)
+        self.manual_screen = ManualIdScreen()
+        for screen in (
+            self.home,
+            self.card_screen,
+            self.result_screen,
+            self.ticket_screen,
+            self.out_of_service,
+            self.pin_screen,
+            self.staff_panel,
+            self.manual_screen,
+        ):
             self.stack.addWidget(screen)
+        self.stack.currentChanged.connect(self._screen_changed)
 
         self.home.service_chosen.connect(self.choose_service)
         self.home.language_toggled.connect(self.toggle_language)
+        self.home.green_channel_requested.connect(self.start_green_channel)
+        self.card_screen.normal_ticket_requested.connect(self._normal_for_chosen)
+        self.card_screen.back_requested.connect(self.go_home)
+        self.result_screen.service_chosen.connect(self._issue_for_identified)
+        self.result_screen.back_requested.connect(self.go_home)
         self.ticket_screen.done.connect(self.go_home)
-        tickets.ticket_issued.connect(self._on_ticket_issued)
-        tickets.issue_refused.connect(self._on_refused)
-        tickets.issue_failed.connect(self._on_failed)
-        tickets.printer_status_changed.connect(self._on_printer_status)
+        self.pin_screen.pin_entered.connect(services.staff.check_pin)
+        self.pin_screen.cancelled.connect(self.go_home)
+        self.staff_panel.closed.connect(self.go_home)
+        self.staff_panel.reprint_requested.connect(self.tickets.reprint)
+        self.staff_panel.void_requested.connect(services.staff.void)
+        self.staff_panel.manual_requested.connect(self._open_manual)
+        self.staff_panel.exit_requested.connect(self.exit_to_desktop)
+        self.manual_screen.identify.connect(services.green.identify_manual)
+        self.manual_screen.cancelled.connect(self._open_staff_panel)
+
+        self.tickets.ticket_issued.connect(self._on_ticket_issued)
+        self.tickets.issue_refused.connect(self._on_refused)
+        self.tickets.issue_failed.connect(self._on_failed)
+        self.tickets.printer_status_changed.connect(self._on_printer_status)
+        self.tickets.busy_changed.connect(self._on_busy)
+        services.green.identifying.connect(self._on_identifying)
+        services.green.identified.connect(self._on_identified)
+        services.green.identification_failed.connect(self._on_identification_failed)
+        services.reader.card_failed.connect(lambda _m: self._on_identification_failed("read"))
+        services.reader.state_changed.connect(self._on_reader_state)
+        services.staff.pin_checked.connect(self._on_pin_checked)
+        services.staff.summary_loaded.connect(self._on_summary)
 
         self._back_home = QTimer(self)
         self._back_home.setSingleShot(True)
@@ -75,13 +149,34 @@ class KioskWindow(QWidget):
         self._idle = QTimer(self)
         self._idle.setSingleShot(True)
         self._idle.setInterval(int(settings.idle_timeout_s * 1000))
-        self._idle.timeout.connect(self.go_home)
-        app = QGuiApplication.instance()
+        self._idle.timeout.connect(self._on_idle)
+        self._staff_press = QTimer(self)
+        self._staff_press.setSingleShot(True)
+        self._staff_press.setInterval(STAFF_PRESS_MS)
+        self._staff_press.timeout.connect(self.open_staff_login)
+        app = QApplication.instance()
         if app is not None:  # every tap anywhere restarts the idle timer
             app.installEventFilter(self)
+        self.home.set_reader_available(services.reader.available)
         self.retranslate()
 
-    # -- navigation ----------------------------------------------------------------
+    # -- helpers -----------------------------------------------------------------------
+
+    def current(self) -> QWidget:
+        return self.stack.currentWidget()
+
+    def _say(self, key: str, **params: object) -> None:
+        self.services.voice.say_prompt(key, self.lang, **params)
+
+    def _show(self, screen: QWidget) -> None:
+        self.stack.setCurrentWidget(screen)
+
+    def _screen_changed(self, _index: int) -> None:
+        # A laid card means something only where the visitor can be waiting for one.
+        accepting = self.current() in (self.home, self.card_screen, self.result_screen)
+        self.services.green.set_accepting_cards(accepting and not self.tickets.busy)
+
+    # -- navigation ----------------------------------------------------------------------
 
     def show_kiosk(self) -> None:
         if self.settings.fullscreen:
@@ -97,68 +192,286 @@ class KioskWindow(QWidget):
             self.show()
         if self.settings.hide_pointer:
             QGuiApplication.setOverrideCursor(Qt.CursorShape.BlankCursor)
+        self._say("welcome")
 
     def go_home(self) -> None:
+        """Back to the start; the visitor's choices and identity are forgotten."""
         self._back_home.stop()
+        self._service = None
+        self._ident = None
+        self._staff_mode = False
         self.lang = self.settings.language
         self.retranslate()
         self.home.set_busy(self.tickets.busy)
-        if self.stack.currentWidget() is not self.out_of_service:
-            self.stack.setCurrentWidget(self.home)
+        if self.current() is not self.out_of_service or self.tickets.printer_status.can_print():
+            self._show(self.home)
+
+    def set_idle_timeout_ms(self, milliseconds: int) -> None:
+        self._idle.setInterval(milliseconds)
+
+    def _on_idle(self) -> None:
+        if self.current() is not self.home:
+            log.info("idle timeout: back to the home screen")
+            self.go_home()
 
     def toggle_language(self) -> None:
         self.lang = "en" if self.lang == "zh" else "zh"
         self.retranslate()
+        self._say("choose_service")
 
     def retranslate(self) -> None:
-        self.home.retranslate(self.lang)
-        self.ticket_screen.retranslate(self.lang)
-        self.out_of_service.retranslate(self.lang)
+        for screen in (
+            self.home,
+            self.card_screen,
+            self.result_screen,
+            self.ticket_screen,
+            self.out_of_service,
+        ):
+            screen.retranslate(self.lang)
 
-    # -- visitor actions -----------------------------------------------------------
+    # -- visitor actions -------------------------------------------------------------------
 
     def choose_service(self, service: Service) -> None:
         if self.tickets.busy:
             return
-        self.home.set_busy(True)
-        self.tickets.issue(TicketRequest(service.code, service.prefix))
+        reader = self.services.reader
+        if self.settings.offer_green_after_service and reader.available:
+            self._service = service
+            self.card_screen.show_for(service, self.lang)
+            self._show(self.card_screen)
+            self._say("lay_id_card")
+        else:
+            self._issue(TicketRequest(service.code, service.prefix))
 
-    # -- service results -----------------------------------------------------------
+    def start_green_channel(self) -> None:
+        self._service = None
+        self.card_screen.show_for(None, self.lang)
+        self._show(self.card_screen)
+        self._say("lay_id_card")
+
+    def _normal_for_chosen(self) -> None:
+        if self._service is not None:
+            service = self._service
+            self._issue(TicketRequest(service.code, service.prefix))
+
+    def _issue_for_identified(self, service: Service) -> None:
+        if self._ident is None:
+            self._issue(TicketRequest(service.code, service.prefix))
+        else:
+            self._issue(self._ident.ticket_request(service))
+
+    def _issue(self, request: TicketRequest) -> None:
+        if self.tickets.busy:
+            return
+        self.home.set_busy(True)
+        self.result_screen.set_busy(True)
+        self.card_screen.normal.setEnabled(False)
+        self.tickets.issue(request)
+        self._say("printing")
+
+    # -- identification ----------------------------------------------------------------------
+
+    def _on_identifying(self) -> None:
+        if self.current() is self.home:
+            self._service = None
+            self.card_screen.show_for(None, self.lang)
+            self._show(self.card_screen)
+        self.card_screen.set_reading(True)
+        self._say("reading_card")
+
+    def _on_identified(self, ident: Identification) -> None:
+        self._ident = ident
+        self.card_screen.set_reading(False)
+        if self._service is not None and not self._staff_mode:
+            self._issue(ident.ticket_request(self._service))
+            return
+        self.result_screen.show_identification(ident, self.lang)
+        self._show(self.result_screen)
+        if ident.eligible:
+            self._say("eligible")
+        else:
+            why = explain(ident.decision, self.lang).splitlines()[0]
+            self._say("not_eligible", reason=why.split("，")[0].split(".")[0])
+
+    def _on_identification_failed(self, key: str) -> None:
+        if self.current() is self.manual_screen:
+            self.manual_screen.show_error(f"无法核实 / Cannot verify: {key}")
+            return
+        if self.current() not in (self.home, self.card_screen, self.result_screen):
+            return
+        self.card_screen.set_reading(False)
+        if self.current() is not self.card_screen:
+            self.card_screen.show_for(self._service, self.lang)
+            self._show(self.card_screen)
+        self.card_screen.hint.setText(tr("result.failed", self.lang))
+        self._say("card_read_failed")
+
+    def _on_reader_state(self, state: object, _message: str) -> None:
+        available = self.services.reader.enabled and not state.is_error()  # type: ignore[attr-defined]
+        self.home.set_reader_available(available)
+        if self._staff_mode:
+            self._refresh_staff_status()
+
+    # -- service results ----------------------------------------------------------------------
+
+    def _on_busy(self, busy: bool) -> None:
+        self._screen_changed(self.stack.currentIndex())
+        if not busy:
+            self.home.set_busy(False)
+            self.result_screen.set_busy(False)
+            self.card_screen.normal.setEnabled(True)
 
     def _on_ticket_issued(self, outcome: IssueOutcome) -> None:
-        self.home.set_busy(False)
-        self.ticket_screen.show_outcome(outcome, self.lang)
-        self.stack.setCurrentWidget(self.ticket_screen)
+        if self._staff_mode and self.current() is self.staff_panel:
+            self.services.staff.load_summary()  # a staff reprint: stay on the panel
+            return
+        note = ""
+        ident = self._ident
+        if outcome.downgraded:
+            note = tr("result.not_eligible", self.lang, why=tr("why.daily_limit", self.lang))
+        elif ident is not None and not ident.eligible and not outcome.reprint:
+            note = explain(ident.decision, self.lang)
+        self.ticket_screen.show_outcome(outcome, self.lang, note)
+        self._show(self.ticket_screen)
         self._back_home.start(int(self.settings.ticket_screen_s * 1000))
+        self._ident = None
+        self._service = None
+        if outcome.printed:
+            self._say(
+                "ticket_issued",
+                number=outcome.ticket.number,
+                window=outcome.service.location(self.lang),
+            )
+        else:
+            self._say("print_failed")
 
     def _on_refused(self, error: OutOfService) -> None:
-        self.home.set_busy(False)
         self.out_of_service.set_reason(reason_key(error.status), self.lang)
-        self.stack.setCurrentWidget(self.out_of_service)
+        self._show(self.out_of_service)
+        self._say("out_of_service")
 
     def _on_failed(self, _message: str) -> None:
-        self.home.set_busy(False)
         self.out_of_service.set_reason("error", self.lang)
-        self.stack.setCurrentWidget(self.out_of_service)
+        self._show(self.out_of_service)
         self._back_home.start(int(self.settings.ticket_screen_s * 1000))
+        self._say("out_of_service")
 
     def _on_printer_status(self, status: object) -> None:
-        can_print = getattr(status, "can_print", lambda: True)()
-        if can_print and self.stack.currentWidget() is self.out_of_service:
-            self.stack.setCurrentWidget(self.home)
-        elif not can_print and self.stack.currentWidget() is self.home and not self.tickets.busy:
+        can_print = status.can_print()  # type: ignore[attr-defined]
+        if can_print and self.current() is self.out_of_service:
+            self._show(self.home)
+        elif not can_print and self.current() is self.home and not self.tickets.busy:
             self.out_of_service.set_reason(reason_key(status), self.lang)
-            self.stack.setCurrentWidget(self.out_of_service)
+            self._show(self.out_of_service)
+        if self._staff_mode:
+            self._refresh_staff_status()
 
-    # -- lockdown and idle -----------------------------------------------------------
+    # -- staff --------------------------------------------------------------------------
+
+    def open_staff_login(self) -> None:
+        log.info("staff gesture: PIN requested")
+        self._back_home.stop()
+        if not self.services.staff.pin_configured:
+            self.pin_screen.reset(self.lang, tr("pin.not_set", self.lang))
+            self.pin_screen.keypad.setEnabled(False)
+        else:
+            self.pin_screen.reset(self.lang)
+        self._show(self.pin_screen)
+
+    def _on_pin_checked(self, attempt: object) -> None:
+        if getattr(attempt, "ok", False):
+            self._open_staff_panel()
+            return
+        locked_for = getattr(attempt, "locked_for_s", 0.0)
+        if locked_for:
+            minutes = max(1, round(locked_for / 60))
+            self.pin_screen.show_message(tr("pin.locked", self.lang, minutes=minutes), locked=True)
+        else:
+            left = getattr(attempt, "tries_left", 0)
+            self.pin_screen.show_message(tr("pin.wrong", self.lang, left=left))
+
+    def _open_staff_panel(self) -> None:
+        self._staff_mode = True
+        self._ident = None
+        self._refresh_staff_status()
+        self._show(self.staff_panel)
+        self.services.staff.load_summary()
+
+    def _open_manual(self) -> None:
+        self.manual_screen.reset()
+        self._show(self.manual_screen)
+
+    def _on_summary(self, summary: StaffSummary) -> None:
+        self.staff_panel.show_summary(summary)
+
+    def _refresh_staff_status(self) -> None:
+        status = self.tickets.printer_status
+        self.staff_panel.set_status("printer", status.value, status.can_print())
+        reader = self.services.reader
+        reader_text = reader.state.value + (f" ({reader.message})" if reader.message else "")
+        self.staff_panel.set_status("reader", reader_text, reader.available)
+        self.staff_panel.set_status("server", "not configured (stand-alone)", True)
+        voice = self.services.voice
+        self.staff_panel.set_status(
+            "voice", "ok" if voice.available else str(voice.unavailable_reason), voice.available
+        )
+
+    def exit_to_desktop(self) -> None:
+        log.info("staff exit to desktop")
+        self._allow_close = True
+        QGuiApplication.restoreOverrideCursor()
+        self.close()
+        app = QApplication.instance()
+        if app is not None:
+            app.quit()
+
+    def show_screen_for_docs(self, screen: QWidget, lang: str) -> None:
+        """Show one screen in one language (screenshot script); no flow state changes."""
+        self.lang = lang
+        self.retranslate()
+        self._show(screen)
+
+    # -- demo ---------------------------------------------------------------------------
+
+    def add_demo_cards(self, labels: list[tuple[str, str]], lay: Callable[[int], None]) -> None:
+        """Demo mode only: a tray of simulated ID cards under the screen."""
+        tray = QFrame()
+        tray.setObjectName("DemoTray")
+        row = QHBoxLayout(tray)
+        row.setContentsMargins(16, 8, 16, 8)
+        row.addWidget(label("演示：把身份证放到读卡器上 / Demo: lay a card", px=22, center=False))
+        self.demo_buttons: list[QPushButton] = []
+        for index, (zh, en) in enumerate(labels):
+            button = big_button(f"🪪 {zh} / {en}", px=22, min_height=56)
+            button.setObjectName(f"DemoCard{index}")
+            button.clicked.connect(lambda _=False, i=index: lay(i))
+            row.addWidget(button)
+            self.demo_buttons.append(button)
+        self.layout().addWidget(tray)
+
+    # -- events ---------------------------------------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
+        kind = event.type()
+        if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
             self._idle.start()
+            if isinstance(event, QMouseEvent) and self._in_staff_corner(event):
+                self._staff_press.start()
+        elif kind in (QEvent.Type.MouseButtonRelease, QEvent.Type.TouchEnd):
+            self._staff_press.stop()
         return super().eventFilter(watched, event)
 
-    def allow_close(self) -> None:
-        self._allow_close = True
+    def _in_staff_corner(self, event: QMouseEvent) -> bool:
+        local = self.mapFromGlobal(event.globalPosition().toPoint())
+        return 0 <= local.x() < STAFF_CORNER_PX and 0 <= local.y() < STAFF_CORNER_PX
+
+    def resizeEvent(self, event) -> None:
+        portrait = event.size().height() > event.size().width()
+        if portrait != self._portrait:
+            self._portrait = portrait
+            for screen in (self.home, self.result_screen, self.card_screen):
+                screen.set_portrait(portrait)
+        super().resizeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._allow_close:

@@ -12,12 +12,63 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "60岁以上老人、低保等困难群众\n请把身份证放在下方读卡区",
         "en": "Aged 60+ or on low income?\nLay your ID card on the reader below",
     },
-    "home.green.button": {"zh": "我要走绿色通道", "en": "Priority service"},
+    "home.green.button": {"zh": "我要走\n绿色通道", "en": "Priority\nservice"},
     "home.green.unavailable": {
-        "zh": "读卡器暂不可用，请找工作人员帮助",
-        "en": "The card reader is not working. Please ask staff.",
+        "zh": "读卡器暂不可用，需要绿色通道请找工作人员",
+        "en": "The card reader is not working. For priority service, please ask staff.",
     },
     "busy.printing": {"zh": "正在出票，请稍候……", "en": "Printing your ticket…"},
+    "offer.chosen": {"zh": "您选择了：{service}", "en": "You chose: {service}"},
+    "offer.green": {
+        "zh": "60岁以上老人、低保等困难群众\n请把身份证放在下方读卡区",
+        "en": "Aged 60+ or on low income?\nLay your ID card on the reader below",
+    },
+    "offer.normal": {"zh": "直接取号", "en": "Just give me\na ticket"},
+    "card.title": {"zh": "请把身份证放在下方读卡区", "en": "Lay your ID card on the reader below"},
+    "card.hint": {
+        "zh": "身份证平放在读卡区上，不要移动",
+        "en": "Lay the card flat on the reader and hold still",
+    },
+    "card.reading": {
+        "zh": "正在读取身份证，请不要移开……",
+        "en": "Reading your card, please keep it there…",
+    },
+    "result.eligible": {
+        "zh": "{name}您好，您可以走绿色通道（{why}）",
+        "en": "Hello {name}, you can use the priority service ({why})",
+    },
+    "result.pick": {"zh": "请点击您要办理的业务", "en": "Now tap the service you need"},
+    "result.not_eligible": {
+        "zh": "{why}，将为您取普通号",
+        "en": "{why}. You will get a normal ticket.",
+    },
+    "result.failed": {
+        "zh": "没有读到身份证，请重新放一次，或找工作人员帮助",
+        "en": "The card could not be read. Please lay it again, or ask staff.",
+    },
+    "why.roster": {"zh": "{category}", "en": "{category}"},
+    "why.age": {"zh": "{age}岁", "en": "aged {age}"},
+    "why.staff": {"zh": "工作人员核实", "en": "verified by staff"},
+    "why.not_on_roster": {
+        "zh": "您不在绿色通道名单中",
+        "en": "You are not on the priority list",
+    },
+    "why.roster_expired": {
+        "zh": "您的绿色通道资格已过期",
+        "en": "Your priority entitlement has expired",
+    },
+    "why.roster_not_yet_valid": {
+        "zh": "您的绿色通道资格还未生效",
+        "en": "Your priority entitlement has not started yet",
+    },
+    "why.daily_limit": {
+        "zh": "今天的绿色通道次数已用完",
+        "en": "Today's priority tickets for you are used up",
+    },
+    "why.card_expired": {
+        "zh": "（您的身份证已过期，请尽快换领）",
+        "en": "(Your ID card has expired; please renew it.)",
+    },
     "ticket.your_number": {"zh": "您的号码", "en": "Your number"},
     "ticket.go_to": {"zh": "请到 {location} 等候", "en": "Please wait at {location}"},
     "ticket.ahead": {"zh": "前面还有 {count} 人", "en": "{count} people ahead of you"},
@@ -26,7 +77,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "号票没有打印出来，请记住号码并找工作人员补打",
         "en": "The ticket did not print. Remember your number and ask staff for a copy.",
     },
-    "ticket.reprint": {"zh": "已为您补打号票", "en": "Your ticket has been printed again"},
+    "ticket.reprint": {
+        "zh": "您今天已取过这项业务的号，已为您补打号票",
+        "en": "You already have a ticket for this service today; here is a copy",
+    },
     "ticket.priority": {
         "zh": "绿色通道：工作人员会来帮您办理",
         "en": "Priority: a staff member will come to help you",
@@ -42,6 +96,31 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Something went wrong. Please ask staff.",
     },
     "common.back": {"zh": "返回", "en": "Back"},
+    "common.home": {"zh": "回到首页", "en": "Start again"},
+    "pin.title": {"zh": "工作人员登录", "en": "Staff sign-in"},
+    "pin.prompt": {"zh": "请输入工作人员密码", "en": "Enter the staff PIN"},
+    "pin.wrong": {"zh": "密码错误，还可以试 {left} 次", "en": "Wrong PIN, {left} tries left"},
+    "pin.locked": {
+        "zh": "错误次数过多，请 {minutes} 分钟后再试",
+        "en": "Too many wrong PINs. Try again in {minutes} min.",
+    },
+    "pin.not_set": {
+        "zh": "未设置工作人员密码：请技术人员运行 kiosk pin set",
+        "en": "No staff PIN is set: a technician must run `kiosk pin set`",
+    },
+    "pin.checking": {"zh": "正在核对……", "en": "Checking…"},
+    "keypad.clear": {"zh": "清除", "en": "Clear"},
+    "keypad.ok": {"zh": "确定", "en": "OK"},
+}
+
+CATEGORY_NAMES: dict[str, dict[str, str]] = {
+    "subsistence": {"zh": "低保", "en": "subsistence allowance"},
+    "extreme_poverty": {"zh": "特困", "en": "extreme-poverty support"},
+    "near_subsistence": {"zh": "低保边缘", "en": "near-subsistence"},
+    "elderly": {"zh": "老年人", "en": "senior citizen"},
+    "disabled": {"zh": "残疾人", "en": "disability"},
+    "age": {"zh": "按年龄", "en": "by age"},
+    "staff_verified": {"zh": "工作人员核实", "en": "verified by staff"},
 }
 
 STAFF_REASONS: dict[str, dict[str, str]] = {
@@ -54,3 +133,9 @@ STAFF_REASONS: dict[str, dict[str, str]] = {
 def tr(key: str, lang: str, **params: object) -> str:
     text = STRINGS[key][lang]
     return text.format(**params) if params else text
+
+
+def category_name(code: str | None, lang: str) -> str:
+    if not code:
+        return ""
+    return CATEGORY_NAMES.get(code, {}).get(lang, code)

@@ -62,4 +62,8 @@ def stylesheet() -> str:
     QFrame#WarningPanel {{ background: {WARNING}; border-radius: 24px; }}
     QFrame#WarningPanel QLabel {{ color: {ON_DARK}; }}
     QFrame#TicketCard {{ background: {PAPER}; border-radius: 24px; }}
+    QFrame#NoticePanel {{ background: #2B3A4A; border-radius: 24px; }}
+    QFrame#NoticePanel QLabel {{ color: {ON_DARK}; }}
+    QFrame#DemoTray {{ background: #FFF4CC; border-top: 2px dashed #8A6D1F; }}
+    QFrame#DemoTray QPushButton {{ background: #8A6D1F; }}
     """

@@ -32,7 +32,10 @@ class TicketScreen(QWidget):
         self.location = label(px=theme.TITLE_PX - 4)
         self.ahead = label(px=theme.TEXT_PX + 4)
         self.take = label(px=theme.TITLE_PX, bold=True)
+        self.note = label(px=theme.TEXT_PX)
+        self.note.setObjectName("TicketNote")
         for widget in (
+            self.note,
             self.caption,
             self.number,
             self.service,
@@ -48,9 +51,11 @@ class TicketScreen(QWidget):
         root.addWidget(self.done_button)
         self._lang = "zh"
         self._outcome = None
+        self._note = ""
 
-    def show_outcome(self, outcome, lang: str) -> None:
+    def show_outcome(self, outcome, lang: str, note: str = "") -> None:
         self._outcome = outcome
+        self._note = note
         self.retranslate(lang)
 
     def retranslate(self, lang: str) -> None:
@@ -60,6 +65,8 @@ class TicketScreen(QWidget):
         if outcome is None:
             return
         ticket, service = outcome.ticket, outcome.service
+        self.note.setVisible(bool(self._note))
+        self.note.setText(self._note)
         self.caption.setText(tr("ticket.your_number", lang))
         self.number.setText(ticket.number)
         self.service.setText(f"{service.name_zh}  {service.name_en}")

@@ -1,0 +1,188 @@
+"""GreenChannelService: who is this visitor, and do they get a priority ticket?
+
+Cards arrive from the ReaderService (never through the UI), are looked up in the roster on
+the ``identify`` worker thread, and leave as an :class:`Identification` that holds only a
+keyed hash and masked text: the plain ID number never reaches the UI or the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from idreader.card import IdentityCard, ScannedCode
+from idreader.errors import InvalidIdNumber
+from idreader.idnumber import birth_date_of, mask_id_number, mask_name, validate_id_number
+from kiosk.domain.catalogue import Service
+from kiosk.domain.clock import Clock, business_day
+from kiosk.domain.eligibility import REASON_STAFF, AgeRule, Decision, decide
+from kiosk.domain.ticket import TicketRequest
+from kiosk.services.worker import ResourceWorker
+from kiosk.store import roster as roster_store
+from kiosk.store.db import Database
+from kiosk.store.secrets import TICKET_KEY, local_key, person_hash
+
+log = logging.getLogger(__name__)
+
+REASON_UNKNOWN_CARD = "unknown_card"
+
+
+@dataclass(frozen=True)
+class GreenChannelRules:
+    age_rule: AgeRule = AgeRule(enabled=True, threshold=60)  # noqa: RUF009 (frozen)
+
+
+@dataclass(frozen=True)
+class Identification:
+    """A visitor as the kiosk may remember them: decision, keyed hash, masked text."""
+
+    decision: Decision
+    id_hash: str
+    id_masked: str
+    name_masked: str = ""
+    source: str = "card"  # card | scan | staff
+    staff: str | None = None
+    staff_reason: str | None = None
+
+    @property
+    def eligible(self) -> bool:
+        return self.decision.eligible
+
+    def ticket_request(self, service: Service) -> TicketRequest:
+        return TicketRequest(
+            service_code=service.code,
+            service_prefix=service.prefix,
+            priority=self.decision.eligible,
+            category=self.decision.category,
+            reason=self.decision.reason,
+            id_hash=self.id_hash or None,
+            id_masked=self.id_masked or None,
+            staff=self.staff,
+            staff_reason=self.staff_reason,
+        )
+
+
+class GreenChannelService(QObject):
+    identifying = Signal()
+    identified = Signal(object)  # Identification
+    identification_failed = Signal(str)  # reason key for the screen
+
+    def __init__(
+        self, db: Database, clock: Clock, rules: GreenChannelRules, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._db = db
+        self._clock = clock
+        self._rules = rules
+        self._worker = ResourceWorker("identify", self)
+        self._ticket_key: bytes | None = None
+        self.accepting_cards = True
+
+    @Slot(bool)
+    def set_accepting_cards(self, accepting: bool) -> None:
+        """The screen says whether a laid card means anything right now."""
+        self.accepting_cards = accepting
+
+    def shutdown(self) -> None:
+        self._worker.shutdown(wait=True)
+
+    @Slot(object)
+    def identify_card(self, card: IdentityCard | ScannedCode) -> None:
+        if not self.accepting_cards:
+            log.info("card ignored: the kiosk is not waiting for one")
+            return
+        self.identifying.emit()
+        self._worker.submit(lambda: self._identify_job(card), self._done, self._failed)
+
+    @Slot(object, str, str)
+    def identify_manual(self, id_number: str | None, staff: str, reason: str) -> None:
+        """Staff vouch for a visitor: with an ID number typed in, or none at all."""
+        self.identifying.emit()
+        self._worker.submit(
+            lambda: self._manual_job(id_number, staff, reason), self._done, self._failed
+        )
+
+    # -- worker thread ------------------------------------------------------------
+
+    def _today(self) -> date:
+        return business_day(self._clock.now())
+
+    def _hash(self, id_number: str) -> str:
+        if self._ticket_key is None:
+            self._ticket_key = local_key(self._db, TICKET_KEY)
+        return person_hash(self._ticket_key, id_number)
+
+    def _decide(self, id_number: str, birth: date | None, card_expired: bool) -> Decision:
+        today = self._today()
+        try:
+            matches = roster_store.lookup(self._db, id_number, today=today)
+        except InvalidIdNumber:  # e.g. a 2017 foreigner's card: not in a GB 11643 roster
+            matches = []
+        return decide(matches, birth, today, self._rules.age_rule, card_expired=card_expired)
+
+    def _identify_job(self, card: IdentityCard | ScannedCode) -> Identification:
+        today = self._today()
+        if isinstance(card, ScannedCode):
+            if card.id_number is None:
+                # A printed priority-service card whose code the roster does not carry yet.
+                raise LookupError(REASON_UNKNOWN_CARD)
+            id_number, birth, expired, name = card.id_number, None, False, ""
+            source = "scan"
+        else:
+            id_number, birth = card.id_number, card.birth_date
+            expired, name, source = card.is_expired(today), card.name, "card"
+        if birth is None:
+            try:
+                birth = birth_date_of(id_number)
+            except InvalidIdNumber:
+                birth = None
+        id_hash = self._hash(id_number)
+        decision = self._decide(id_number, birth, expired)
+        ident = Identification(
+            decision, id_hash, mask_id_number(id_number), mask_name(name), source
+        )
+        log.info(
+            "identified %s by %s: %s (%s%s)",
+            ident.id_masked,
+            source,
+            "eligible" if decision.eligible else "not eligible",
+            decision.reason,
+            ", card expired" if expired else "",
+        )
+        return ident
+
+    def _manual_job(self, id_number: str | None, staff: str, reason: str) -> Identification:
+        if not staff.strip() or not reason.strip():
+            raise LookupError("staff_details_missing")
+        if id_number:
+            try:
+                number = validate_id_number(id_number, self._today())
+            except InvalidIdNumber as e:
+                raise LookupError("invalid_id_number") from e
+            id_hash = self._hash(number)
+            masked = mask_id_number(number)
+            roster = self._decide(number, birth_date_of(number), False)
+            category = roster.category if roster.eligible else None
+        else:
+            id_hash, masked, category = "", "", None
+        decision = Decision(True, REASON_STAFF, category or "staff_verified")
+        log.info("staff %s identified %s by hand: %s", staff, masked or "(no ID)", reason)
+        return Identification(
+            decision, id_hash or "", masked, "", "staff", staff.strip(), reason.strip()
+        )
+
+    # -- back on the GUI thread -----------------------------------------------------
+
+    def _done(self, ident: Identification) -> None:
+        self.identified.emit(ident)
+
+    def _failed(self, error: BaseException) -> None:
+        if isinstance(error, LookupError) and error.args:
+            key = str(error.args[0])
+        else:
+            log.error("identification failed", exc_info=error)
+            key = "error"
+        self.identification_failed.emit(key)

@@ -1,0 +1,105 @@
+"""StaffService: PIN checks, today's figures, reprint and void, all off the GUI thread."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from kiosk.domain.clock import Clock, business_day
+from kiosk.domain.pin import PinAttempt, PinGuard, valid_pin_hash
+from kiosk.domain.ticket import IssuedTicket
+from kiosk.services.worker import ResourceWorker
+from kiosk.store import tickets as ticket_store
+from kiosk.store.db import Database
+
+log = logging.getLogger(__name__)
+
+DEMO_PIN_HASH = (  # PIN 000000, only ever used in demo mode
+    "scrypt$16384$8$1$ZGVtby1raW9zay1zYWx0$5DyVkIaJckmOukf73/3LISdutIYbQdW8jXA26tMzBL8="
+)
+
+
+@dataclass(frozen=True)
+class StaffSummary:
+    by_service: Counter[str] = field(default_factory=Counter)
+    by_category: Counter[str] = field(default_factory=Counter)
+    recent: tuple[IssuedTicket, ...] = ()
+    total: int = 0
+    not_printed: int = 0
+
+
+class StaffService(QObject):
+    pin_checked = Signal(object)  # PinAttempt
+    summary_loaded = Signal(object)  # StaffSummary
+    action_done = Signal(str)  # message for the panel
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        pin_hash: str,
+        parent: QObject | None = None,
+        *,
+        monotonic=time.monotonic,
+    ) -> None:
+        super().__init__(parent)
+        self._db = db
+        self._clock = clock
+        self.pin_configured = valid_pin_hash(pin_hash)
+        self._guard = PinGuard(pin_hash, monotonic=monotonic) if self.pin_configured else None
+        self._worker = ResourceWorker("staff", self)
+
+    def shutdown(self) -> None:
+        self._worker.shutdown(wait=True)
+
+    @Slot(str)
+    def check_pin(self, pin: str) -> None:
+        guard = self._guard
+        if guard is None:
+            self.pin_checked.emit(PinAttempt(False, 0, 0.0))
+            return
+        self._worker.submit(lambda: guard.check(pin), self._pin_result)
+
+    def _pin_result(self, attempt: PinAttempt) -> None:
+        if attempt.ok:
+            log.info("staff panel unlocked")
+        elif attempt.locked_for_s:
+            log.warning("staff panel locked for %.0f s after wrong PINs", attempt.locked_for_s)
+        else:
+            log.warning("wrong staff PIN (%d tries left)", attempt.tries_left)
+        self.pin_checked.emit(attempt)
+
+    @Slot()
+    def load_summary(self) -> None:
+        self._worker.submit(self._summary_job, self.summary_loaded.emit)
+
+    def _summary_job(self) -> StaffSummary:
+        day = business_day(self._clock.now())
+        recent = ticket_store.recent_tickets(self._db, day, limit=30)
+        by_service = ticket_store.counts_by_service(self._db, day)
+        return StaffSummary(
+            by_service=by_service,
+            by_category=ticket_store.counts_by_category(self._db, day),
+            recent=tuple(recent),
+            total=sum(by_service.values()),
+            not_printed=sum(1 for t in recent if t.print_state == "failed"),
+        )
+
+    @Slot(str)
+    def void(self, ticket_id: str, staff: str = "staff panel") -> None:
+        def job() -> str:
+            ticket_store.void_ticket(self._db, self._clock, ticket_id)
+            ticket_store.record_staff_action(
+                self._db, self._clock, staff=staff, action="void", reason="", ticket_id=ticket_id
+            )
+            return "voided"
+
+        self._worker.submit(job, self._after_action)
+
+    def _after_action(self, message: str) -> None:
+        self.action_done.emit(message)
+        self.load_summary()

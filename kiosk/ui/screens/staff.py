@@ -1,0 +1,323 @@
+"""Staff screens: PIN entry, the panel (status, figures, tickets), manual identification."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.domain.catalogue import Catalogue
+from kiosk.ui import theme
+from kiosk.ui.strings import category_name, tr
+from kiosk.ui.widgets import big_button, label
+
+
+class Keypad(QWidget):
+    """Digits (and optionally X) for a touch screen with no keyboard."""
+
+    submitted = Signal(str)
+
+    def __init__(self, *, secret: bool, allow_x: bool = False, max_len: int = 18) -> None:
+        super().__init__()
+        self.entry = QLineEdit()
+        self.entry.setReadOnly(True)
+        self.entry.setFont(theme.font(theme.TITLE_PX, bold=True))
+        self.entry.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.entry.setMaxLength(max_len)
+        if secret:
+            self.entry.setEchoMode(QLineEdit.EchoMode.Password)
+        grid = QGridLayout(self)
+        grid.setSpacing(12)
+        grid.addWidget(self.entry, 0, 0, 1, 3)
+        keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "X" if allow_x else "", "0", "⌫"]
+        self.buttons: dict[str, QPushButton] = {}
+        for index, key in enumerate(keys):
+            if not key:
+                continue
+            button = big_button(key, px=theme.TITLE_PX, min_height=96)
+            button.setObjectName(f"key_{'back' if key == '⌫' else key}")
+            button.clicked.connect(lambda _=False, k=key: self._press(k))
+            self.buttons[key] = button
+            grid.addWidget(button, 1 + index // 3, index % 3)
+        self.ok = big_button("", px=theme.TITLE_PX - 8, min_height=96)
+        self.ok.setObjectName("key_ok")
+        self.ok.clicked.connect(lambda: self.submitted.emit(self.entry.text()))
+        grid.addWidget(self.ok, 5, 0, 1, 3)
+        self.target = self.entry  # the field the keys type into
+
+    def _press(self, key: str) -> None:
+        text = self.target.text()
+        self.target.setText(text[:-1] if key == "⌫" else text + key)
+
+    def type_text(self, text: str) -> None:
+        for char in text:
+            self._press(char)
+
+    def clear(self) -> None:
+        self.entry.clear()
+
+    def retranslate(self, lang: str) -> None:
+        self.ok.setText(tr("keypad.ok", lang))
+
+
+class PinScreen(QWidget):
+    pin_entered = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        root = QVBoxLayout(self)
+        root.setContentsMargins(360, 32, 360, 32)
+        self.title = label(px=theme.TITLE_PX, bold=True)
+        self.message = label(px=theme.TEXT_PX)
+        self.message.setObjectName("PinMessage")
+        self.keypad = Keypad(secret=True, max_len=12)
+        self.keypad.submitted.connect(self._submit)
+        self.cancel = big_button("", min_height=90)
+        self.cancel.setObjectName("PinCancel")
+        self.cancel.clicked.connect(self.cancelled)
+        for widget in (self.title, self.message, self.keypad, self.cancel):
+            root.addWidget(widget)
+        self._lang = "zh"
+
+    def _submit(self, pin: str) -> None:
+        self.keypad.clear()
+        self.keypad.setEnabled(False)
+        self.message.setText(tr("pin.checking", self._lang))
+        self.pin_entered.emit(pin)
+
+    def reset(self, lang: str, message: str = "") -> None:
+        self._lang = lang
+        self.keypad.clear()
+        self.keypad.setEnabled(True)
+        self.retranslate(lang)
+        if message:
+            self.message.setText(message)
+
+    def show_message(self, message: str, *, locked: bool = False) -> None:
+        self.keypad.setEnabled(not locked)
+        self.message.setText(message)
+
+    def retranslate(self, lang: str) -> None:
+        self._lang = lang
+        self.title.setText(tr("pin.title", lang))
+        self.message.setText(tr("pin.prompt", lang))
+        self.cancel.setText(tr("common.back", lang))
+        self.keypad.retranslate(lang)
+
+
+MANUAL_REASONS = (
+    ("forgot_card", "忘带身份证", "forgot the ID card"),
+    ("card_unreadable", "身份证读不出", "card cannot be read"),
+    ("no_id_card", "没有身份证", "has no ID card"),
+    ("staff_judgement", "工作人员判断需要帮助", "staff judged help is needed"),
+)
+
+
+class ManualIdScreen(QWidget):
+    """Staff type a visitor's ID number (or none) and their own staff number."""
+
+    identify = Signal(object, str, str)  # id_number or None, staff number, reason
+    cancelled = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        root = QHBoxLayout(self)
+        root.setContentsMargins(40, 32, 40, 32)
+        root.setSpacing(32)
+        left = QVBoxLayout()
+        fields = QHBoxLayout()
+        self.id_field = big_button("身份证号（可不填）\nID number (optional)", px=theme.TEXT_PX - 6)
+        self.staff_field = big_button("工号\nStaff number", px=theme.TEXT_PX - 6)
+        self.id_field.setObjectName("FieldIdNumber")
+        self.staff_field.setObjectName("FieldStaff")
+        for button in (self.id_field, self.staff_field):
+            button.setCheckable(True)
+            fields.addWidget(button)
+        left.addLayout(fields)
+        self.id_pad = Keypad(secret=False, allow_x=True, max_len=18)
+        self.id_pad.ok.hide()
+        self.staff_entry = QLineEdit()
+        self.staff_entry.setObjectName("StaffNumber")
+        self.staff_entry.setReadOnly(True)
+        self.staff_entry.setMaxLength(12)
+        self.staff_entry.setFont(theme.font(theme.TITLE_PX, bold=True))
+        self.staff_entry.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        left.addWidget(self.staff_entry)
+        left.addWidget(self.id_pad)
+        self.id_field.clicked.connect(lambda: self._target(self.id_pad.entry))
+        self.staff_field.clicked.connect(lambda: self._target(self.staff_entry))
+        root.addLayout(left, 3)
+        right = QVBoxLayout()
+        self.reason_buttons: dict[str, QPushButton] = {}
+        for code, zh, en in MANUAL_REASONS:
+            button = big_button(f"{zh}\n{en}", px=theme.TEXT_PX - 2, min_height=100)
+            button.setObjectName(f"reason_{code}")
+            button.setCheckable(True)
+            button.clicked.connect(lambda _=False, c=code: self._pick(c))
+            self.reason_buttons[code] = button
+            right.addWidget(button)
+        self.message = label(px=theme.TEXT_PX)
+        self.message.setObjectName("ManualMessage")
+        right.addWidget(self.message)
+        self.go = big_button("发绿色通道号 / Issue priority", min_height=110)
+        self.go.setObjectName("ManualIssue")
+        self.go.clicked.connect(self._submit)
+        self.cancel = big_button("返回 / Back", min_height=90)
+        self.cancel.clicked.connect(self.cancelled)
+        right.addWidget(self.go)
+        right.addWidget(self.cancel)
+        root.addLayout(right, 2)
+        self._reason = ""
+
+    def reset(self) -> None:
+        self.id_pad.clear()
+        self.staff_entry.clear()
+        self._pick("")
+        self.message.clear()
+        self._target(self.staff_entry)
+
+    def _target(self, entry: QLineEdit) -> None:
+        self.id_pad.target = entry
+        self.id_field.setChecked(entry is self.id_pad.entry)
+        self.staff_field.setChecked(entry is self.staff_entry)
+
+    def _pick(self, code: str) -> None:
+        self._reason = code
+        for key, button in self.reason_buttons.items():
+            button.setChecked(key == code)
+
+    def _submit(self) -> None:
+        staff = self.staff_entry.text().strip()
+        if not staff or not self._reason:
+            self.message.setText("请填写工号并选择原因 / Staff number and reason are required")
+            return
+        number = self.id_pad.entry.text().strip() or None
+        self.identify.emit(number, staff, self._reason)
+
+    def show_error(self, message: str) -> None:
+        self.message.setText(message)
+
+
+class StaffPanel(QWidget):
+    reprint_requested = Signal(str)
+    void_requested = Signal(str)
+    manual_requested = Signal()
+    sync_requested = Signal()
+    exit_requested = Signal()
+    closed = Signal()
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        super().__init__()
+        self._catalogue = catalogue
+        root = QVBoxLayout(self)
+        root.setContentsMargins(32, 24, 32, 24)
+        root.setSpacing(16)
+        root.addWidget(label("工作人员面板 / Staff panel", px=theme.TITLE_PX, bold=True))
+
+        status = QFrame()
+        status.setObjectName("TicketCard")
+        status_layout = QGridLayout(status)
+        self.status_labels: dict[str, object] = {}
+        for row, (key, title) in enumerate(
+            [
+                ("printer", "打印机 / Printer"),
+                ("reader", "读卡器 / ID reader"),
+                ("server", "服务器 / Hall server"),
+                ("voice", "语音 / Voice"),
+            ]
+        ):
+            status_layout.addWidget(label(title, px=theme.TEXT_PX - 4, center=False), row, 0)
+            value = label("—", px=theme.TEXT_PX - 4, bold=True, center=False)
+            value.setObjectName(f"status_{key}")
+            self.status_labels[key] = value
+            status_layout.addWidget(value, row, 1)
+        root.addWidget(status)
+
+        middle = QHBoxLayout()
+        self.counts = label(px=theme.TEXT_PX - 6, center=False)
+        self.counts.setObjectName("StaffCounts")
+        self.counts.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        middle.addWidget(self.counts, 2)
+        tickets = QVBoxLayout()
+        self.recent = QListWidget()
+        self.recent.setObjectName("RecentTickets")
+        self.recent.setFont(theme.font(theme.TEXT_PX - 6))
+        tickets.addWidget(self.recent, 1)
+        row = QHBoxLayout()
+        self.reprint = big_button("补打 / Reprint", min_height=80)
+        self.reprint.setObjectName("StaffReprint")
+        self.void = big_button("作废 / Void", min_height=80)
+        self.void.setObjectName("StaffVoid")
+        self.reprint.clicked.connect(lambda: self._with_selected(self.reprint_requested))
+        self.void.clicked.connect(lambda: self._with_selected(self.void_requested))
+        row.addWidget(self.reprint)
+        row.addWidget(self.void)
+        tickets.addLayout(row)
+        middle.addLayout(tickets, 3)
+        root.addLayout(middle, 1)
+
+        actions = QHBoxLayout()
+        self.manual = big_button("人工核实 / Manual ID", min_height=90)
+        self.manual.setObjectName("StaffManual")
+        self.manual.clicked.connect(self.manual_requested)
+        self.sync = big_button("日终同步 / End-of-day sync", min_height=90)
+        self.sync.setObjectName("StaffSync")
+        self.sync.setEnabled(False)
+        self.sync.setToolTip("Needs a hall server (config server.url)")
+        self.sync.clicked.connect(self.sync_requested)
+        self.exit = big_button("退出到桌面 / Exit", min_height=90)
+        self.exit.setObjectName("StaffExit")
+        self.exit.clicked.connect(self.exit_requested)
+        self.close_button = big_button("关闭 / Close", min_height=90)
+        self.close_button.setObjectName("StaffClose")
+        self.close_button.clicked.connect(self.closed)
+        for button in (self.manual, self.sync, self.exit, self.close_button):
+            actions.addWidget(button)
+        root.addLayout(actions)
+
+    def _with_selected(self, signal) -> None:
+        item = self.recent.currentItem()
+        if item is not None:
+            signal.emit(item.data(Qt.ItemDataRole.UserRole))
+
+    def set_status(self, key: str, text: str, ok: bool) -> None:
+        widget = self.status_labels[key]
+        widget.setText(text)  # type: ignore[attr-defined]
+        colour = theme.GREEN if ok else theme.WARNING
+        widget.setStyleSheet(f"color: {colour};")  # type: ignore[attr-defined]
+
+    def show_summary(self, summary) -> None:
+        lines = [f"今日合计 / Today: {summary.total}"]
+        for service in self._catalogue:
+            lines.append(f"  {service.name_zh}: {summary.by_service.get(service.code, 0)}")
+        lines.append("绿色通道 / Priority:")
+        for category, count in sorted(summary.by_category.items()):
+            lines.append(f"  {category_name(category, 'zh')}: {count}")
+        if summary.not_printed:
+            lines.append(f"未打印 / Not printed: {summary.not_printed}")
+        self.counts.setText("\n".join(lines))
+        self.recent.clear()
+        for ticket in summary.recent:
+            service = self._catalogue.by_code(ticket.service_code)
+            state = {"printed": "已打印", "failed": "未打印!", "pending": "打印中"}.get(
+                ticket.print_state, ticket.print_state
+            )
+            if ticket.voided:
+                state = "已作废"
+            when = ticket.issued_at.astimezone().strftime("%H:%M")
+            text = f"{ticket.number}  {service.name_zh}  {when}  {state}"
+            if ticket.reprint_count:
+                text += f"  补打×{ticket.reprint_count}"
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, ticket.id)
+            self.recent.addItem(item)

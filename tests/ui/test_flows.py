@@ -1,0 +1,336 @@
+"""The visitor's and the staff's flows, driven through real widgets offscreen."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from PySide6.QtCore import QPoint, Qt
+from sqlalchemy import select
+
+from idreader.testing import make_card
+from kiosk.logsetup import setup_logging
+from kiosk.store.models import StaffAudit, Ticket
+from kiosk.testing import STAFF_PIN, TODAY
+from printer.status import PrinterStatus
+
+MEDICAL = "medical_insurance"
+HOUSING = "housing_fund"
+
+
+def young(seed=1):
+    return make_card(birth_date=date(1990, 5, 17), seed=seed)
+
+
+def senior(seed=2):
+    return make_card(birth_date=date(1950, 3, 9), seed=seed)
+
+
+def click(qtbot, widget):
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def tickets_in_db(rig):
+    with rig.db.read() as s:
+        return list(s.scalars(select(Ticket).order_by(Ticket.issued_at)))
+
+
+def issued(qtbot, rig, action):
+    with qtbot.waitSignal(rig.kiosk.tickets.ticket_issued, timeout=10_000) as blocker:
+        action()
+    return blocker.args[0]
+
+
+def identified(qtbot, rig, action):
+    with qtbot.waitSignal(rig.kiosk.services.green.identified, timeout=10_000) as blocker:
+        action()
+    return blocker.args[0]
+
+
+def test_normal_ticket_after_declining_the_green_channel(qtbot, rig):
+    w = rig.window
+    click(qtbot, w.home.tiles[MEDICAL])
+    assert w.current() is w.card_screen  # offered the green channel first
+    outcome = issued(qtbot, rig, lambda: click(qtbot, w.card_screen.normal))
+    assert outcome.ticket.number == "A001" and not outcome.ticket.priority
+    assert w.current() is w.ticket_screen
+    assert w.ticket_screen.number.text() == "A001"
+    assert [c.number for c in rig.printer.printed] == ["A001"]
+    (row,) = tickets_in_db(rig)
+    assert (row.number, row.print_state, row.priority) == ("A001", "printed", False)
+    said = " ".join(text for text, _ in rig.speaker.said)
+    assert "A 零 零 一" in said
+
+
+def test_card_first_then_service_gives_an_l_ticket(qtbot, rig):
+    card = young()
+    rig.put_on_roster(card)
+    w = rig.window
+    ident = identified(qtbot, rig, lambda: rig.reader.lay(card))
+    assert ident.eligible and ident.decision.category == "subsistence"
+    assert w.current() is w.result_screen
+    assert "低保" in w.result_screen.message.text()
+    assert card.name not in w.result_screen.message.text()  # masked on screen
+    outcome = issued(qtbot, rig, lambda: click(qtbot, w.result_screen.grid.tiles[HOUSING]))
+    assert outcome.ticket.number == "L001" and outcome.ticket.priority
+    (row,) = tickets_in_db(rig)
+    assert (row.category, row.reason) == ("subsistence", "roster")
+    assert row.id_masked == card.id_number[:4] + "*" * 10 + card.id_number[-4:]
+    assert row.id_hash and card.id_number not in row.id_hash
+
+
+def test_service_first_then_card_issues_at_once_by_age_rule(qtbot, rig):
+    w = rig.window
+    click(qtbot, w.home.tiles[MEDICAL])
+    outcome = issued(qtbot, rig, lambda: rig.reader.lay(senior()))
+    assert outcome.ticket.number == "L001"
+    (row,) = tickets_in_db(rig)
+    assert (row.category, row.reason, row.service_code) == ("age", "age", MEDICAL)
+    assert w.ticket_screen.priority.isVisibleTo(w)
+
+
+def test_age_rule_switched_off_means_a_normal_ticket(qtbot, rig_factory):
+    rig = rig_factory(age_rule=False)
+    click(qtbot, rig.window.home.tiles[MEDICAL])
+    outcome = issued(qtbot, rig, lambda: rig.reader.lay(senior()))
+    assert outcome.ticket.number == "A001"
+
+
+def test_not_eligible_gets_a_normal_ticket_and_a_plain_reason(qtbot, rig):
+    w = rig.window
+    click(qtbot, w.home.tiles[MEDICAL])
+    outcome = issued(qtbot, rig, lambda: rig.reader.lay(young()))
+    assert outcome.ticket.number == "A001"
+    assert "不在绿色通道名单" in w.ticket_screen.note.text()
+
+
+def test_expired_roster_entry_is_explained(qtbot, rig):
+    card = young()
+    rig.put_on_roster(card, valid_to=TODAY - timedelta(days=1))
+    ident = identified(qtbot, rig, lambda: rig.reader.lay(card))
+    assert not ident.eligible and ident.decision.reason == "roster_expired"
+    assert "已过期" in rig.window.result_screen.message.text()
+    outcome = issued(qtbot, rig, lambda: click(qtbot, rig.window.result_screen.grid.tiles[MEDICAL]))
+    assert outcome.ticket.number == "A001"
+
+
+def test_same_person_same_service_same_day_gets_a_reprint(qtbot, rig):
+    card = young()
+    rig.put_on_roster(card)
+    w = rig.window
+    for expected_reprint in (False, True):
+        w.go_home()
+        click(qtbot, w.home.tiles[MEDICAL])
+        outcome = issued(qtbot, rig, lambda: rig.reader.lay(card))
+        assert outcome.ticket.number == "L001"
+        assert outcome.reprint is expected_reprint
+    assert len(tickets_in_db(rig)) == 1
+    assert rig.printer.printed[-1].reprint
+    assert "补打" in w.ticket_screen.take.text()
+
+
+def test_daily_priority_limit(qtbot, rig_factory):
+    rig = rig_factory(max_per_day=2)
+    card = young()
+    rig.put_on_roster(card)
+    numbers = []
+    for code in (MEDICAL, HOUSING, "civil_affairs"):
+        rig.window.go_home()
+        click(qtbot, rig.window.home.tiles[code])
+        numbers.append(issued(qtbot, rig, lambda: rig.reader.lay(card)).ticket.number)
+    assert numbers == ["L001", "L002", "H001"]
+    assert "次数已用完" in rig.window.ticket_screen.note.text()
+
+
+def test_printer_out_of_paper_mid_day_uses_no_number(qtbot, rig):
+    w = rig.window
+    click(qtbot, w.home.tiles[MEDICAL])
+    issued(qtbot, rig, lambda: click(qtbot, w.card_screen.normal))
+    w.go_home()
+    rig.printer.set_status(PrinterStatus.PAPER_OUT)
+    click(qtbot, w.home.tiles[MEDICAL])
+    with qtbot.waitSignal(rig.kiosk.tickets.issue_refused, timeout=10_000):
+        click(qtbot, w.card_screen.normal)
+    assert w.current() is w.out_of_service
+    assert "缺纸" in w.out_of_service.reason.text()
+    assert len(tickets_in_db(rig)) == 1
+    # paper refilled: the periodic status check brings the kiosk back
+    rig.printer.set_status(PrinterStatus.READY)
+    with qtbot.waitSignal(rig.kiosk.tickets.printer_status_changed, timeout=10_000):
+        rig.kiosk.tickets.refresh_printer_status()
+    assert w.current() is w.home
+    click(qtbot, w.home.tiles[MEDICAL])
+    assert issued(qtbot, rig, lambda: click(qtbot, w.card_screen.normal)).ticket.number == "A002"
+
+
+def test_print_failure_part_way_keeps_the_ticket_for_reprint(qtbot, rig):
+    from printer.errors import PrintFailed
+
+    rig.printer.fail_next(PrintFailed("connection lost after 812 bytes"))
+    w = rig.window
+    click(qtbot, w.home.tiles[MEDICAL])
+    outcome = issued(qtbot, rig, lambda: click(qtbot, w.card_screen.normal))
+    assert not outcome.printed
+    assert "没有打印出来" in w.ticket_screen.take.text()
+    (row,) = tickets_in_db(rig)
+    assert row.print_state == "failed"
+
+
+def test_reader_unplugged_sends_priority_visitors_to_staff(qtbot, rig):
+    w = rig.window
+    with qtbot.waitSignal(rig.kiosk.services.reader.state_changed, timeout=5000):
+        rig.reader.unplug()
+    assert w.current() is w.home and w.home.green_button.isHidden()
+    assert "工作人员" in w.home.green_body.text()
+    # a tile now issues a normal ticket straight away: no card offer without a reader
+    outcome = issued(qtbot, rig, lambda: click(qtbot, w.home.tiles[MEDICAL]))
+    assert outcome.ticket.number == "A001"
+    w.go_home()
+    with qtbot.waitSignal(rig.kiosk.services.reader.state_changed, timeout=5000):
+        rig.reader.replug()
+    assert not w.home.green_button.isHidden()
+    assert w.home.green_button.isVisibleTo(w)
+
+
+def test_idle_timeout_returns_home_and_forgets_the_visitor(qtbot, rig):
+    w = rig.window
+    card = young()
+    rig.put_on_roster(card)
+    identified(qtbot, rig, lambda: rig.reader.lay(card))
+    assert w.current() is w.result_screen
+    w.set_idle_timeout_ms(50)
+    qtbot.mouseClick(w.result_screen, Qt.MouseButton.LeftButton)  # a tap starts the timer
+    qtbot.waitUntil(lambda: w.current() is w.home, timeout=5000)
+    assert w._ident is None and w._service is None
+
+
+def test_double_tap_issues_one_ticket(qtbot, rig):
+    w = rig.window
+    click(qtbot, w.home.tiles[MEDICAL])
+    with qtbot.waitSignal(rig.kiosk.tickets.ticket_issued, timeout=10_000):
+        click(qtbot, w.card_screen.normal)
+        click(qtbot, w.card_screen.normal)
+        w.choose_service(rig.kiosk.catalogue.by_code(HOUSING))
+    qtbot.wait(300)  # let any second issue (there must be none) complete
+    assert [t.number for t in tickets_in_db(rig)] == ["A001"]
+
+
+def test_language_switch(qtbot, rig):
+    w = rig.window
+    assert w.home.title.text() == "请点击您要办理的业务"
+    click(qtbot, w.home.language)
+    assert w.home.title.text() == "Tap the service you need"
+    assert w.home.tiles[MEDICAL].main.text() == "Medical Insurance"
+    click(qtbot, w.home.tiles[MEDICAL])
+    assert "You chose" in w.card_screen.chosen.text()
+    issued(qtbot, rig, lambda: click(qtbot, w.card_screen.normal))
+    assert w.ticket_screen.take.text() == "Please take your ticket below"
+    assert rig.speaker.said[-1][1] == "en"
+    w.go_home()  # the next visitor starts in Chinese again
+    assert w.home.title.text() == "请点击您要办理的业务"
+
+
+def enter_pin(qtbot, rig, pin):
+    w = rig.window
+    with qtbot.waitSignal(rig.kiosk.services.staff.pin_checked, timeout=10_000) as blocker:
+        w.pin_screen.keypad.type_text(pin)
+        click(qtbot, w.pin_screen.keypad.ok)
+    return blocker.args[0]
+
+
+def test_staff_gesture_and_pin_lockout(qtbot, rig):
+    w = rig.window
+    qtbot.mousePress(w, Qt.MouseButton.LeftButton, pos=QPoint(20, 20))
+    qtbot.waitUntil(lambda: w.current() is w.pin_screen, timeout=5000)
+    qtbot.mouseRelease(w, Qt.MouseButton.LeftButton)
+    for left in (4, 3, 2, 1):
+        attempt = enter_pin(qtbot, rig, "111111")
+        assert attempt.tries_left == left
+        assert str(left) in w.pin_screen.message.text()
+    attempt = enter_pin(qtbot, rig, "111111")
+    assert attempt.locked_for_s == 300
+    assert "5 分钟" in w.pin_screen.message.text()
+    assert not w.pin_screen.keypad.isEnabled()
+    # even the right PIN is refused while locked, by the service and not just the keypad
+    staff = rig.kiosk.services.staff
+    with qtbot.waitSignal(staff.pin_checked, timeout=10_000) as blocker:
+        staff.check_pin(STAFF_PIN)
+    assert not blocker.args[0].ok and blocker.args[0].locked_for_s > 0
+    assert w.current() is w.pin_screen
+
+
+def test_staff_panel_counts_reprint_void_and_manual_identification(qtbot, rig):
+    w = rig.window
+    click(qtbot, w.home.tiles[MEDICAL])
+    first = issued(qtbot, rig, lambda: click(qtbot, w.card_screen.normal))
+    w.open_staff_login()
+    with qtbot.waitSignal(rig.kiosk.services.staff.summary_loaded, timeout=10_000):
+        assert enter_pin(qtbot, rig, STAFF_PIN).ok
+    assert w.current() is w.staff_panel
+    assert "医疗保险: 1" in w.staff_panel.counts.text()
+    assert w.staff_panel.recent.count() == 1
+    w.staff_panel.recent.setCurrentRow(0)
+    with qtbot.waitSignal(rig.kiosk.services.staff.summary_loaded, timeout=10_000):
+        click(qtbot, w.staff_panel.reprint)
+    assert rig.printer.printed[-1].reprint and rig.printer.printed[-1].number == "A001"
+    assert w.current() is w.staff_panel  # a staff reprint stays on the panel
+    w.staff_panel.recent.setCurrentRow(0)
+    with qtbot.waitSignal(rig.kiosk.services.staff.summary_loaded, timeout=10_000):
+        click(qtbot, w.staff_panel.void)
+    assert "已作废" in w.staff_panel.recent.item(0).text()
+
+    # manual identification: a visitor who forgot the card
+    click(qtbot, w.staff_panel.manual)
+    person = young(seed=9)
+    click(qtbot, w.manual_screen.staff_field)
+    w.manual_screen.id_pad.type_text("0427")
+    click(qtbot, w.manual_screen.id_field)
+    w.manual_screen.id_pad.type_text(person.id_number)
+    click(qtbot, w.manual_screen.reason_buttons["forgot_card"])
+    ident = identified(qtbot, rig, lambda: click(qtbot, w.manual_screen.go))
+    assert ident.eligible and ident.decision.reason == "staff"
+    assert w.current() is w.result_screen
+    outcome = issued(qtbot, rig, lambda: click(qtbot, w.result_screen.grid.tiles[HOUSING]))
+    assert outcome.ticket.number == "L001"
+    with rig.db.read() as s:
+        audits = list(s.scalars(select(StaffAudit).order_by(StaffAudit.id)))
+    manual = [a for a in audits if a.action == "manual_priority"]
+    assert len(manual) == 1
+    assert (manual[0].staff, manual[0].reason) == ("0427", "forgot_card")
+    assert manual[0].ticket_id == outcome.ticket.id
+    assert manual[0].id_masked.endswith(person.id_number[-4:])
+    assert any(a.action == "void" and a.ticket_id == first.ticket.id for a in audits)
+
+
+def test_no_plain_id_number_in_database_wal_or_logs(qtbot, rig, tmp_path):
+    root = logging.getLogger()
+    saved = list(root.handlers), root.level
+    log_file = setup_logging(tmp_path / "logs", console=False, level=logging.DEBUG)
+    try:
+        card = young(seed=5)
+        rig.put_on_roster(card)
+        w = rig.window
+        click(qtbot, w.home.tiles[MEDICAL])
+        issued(qtbot, rig, lambda: rig.reader.lay(card))
+        w.open_staff_login()
+        enter_pin(qtbot, rig, STAFF_PIN)
+        click(qtbot, w.staff_panel.manual)
+        click(qtbot, w.manual_screen.staff_field)
+        w.manual_screen.id_pad.type_text("7")
+        click(qtbot, w.manual_screen.id_field)
+        w.manual_screen.id_pad.type_text(card.id_number)
+        click(qtbot, w.manual_screen.reason_buttons["card_unreadable"])
+        identified(qtbot, rig, lambda: click(qtbot, w.manual_screen.go))
+    finally:
+        for handler in root.handlers:
+            handler.flush()
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+    files = [rig.db.path, rig.db.path.with_name(rig.db.path.name + "-wal"), log_file]
+    assert files[1].exists() and log_file.stat().st_size > 0
+    needles = [card.id_number.encode(e) for e in ("ascii", "utf-16-le", "utf-16-be")]
+    needles.append(card.name.encode("utf-8"))
+    for path in files:
+        data = path.read_bytes()
+        for needle in needles:
+            assert needle not in data, f"plain identity found in {path.name}"
