@@ -10,13 +10,13 @@ All encoding lives here; transports only move the bytes. The stream is::
 
 from __future__ import annotations
 
-from escpos.capabilities import BaseProfile, get_profile
+from escpos.capabilities import BaseProfile
 from escpos.constants import PAPER_FULL_CUT, PAPER_PART_CUT
 from escpos.escpos import Escpos
 from escpos.printer import Dummy
 from PIL import Image
 
-from printer.errors import PrinterConfigError
+from printer.profiles import load_profile, profile_width_dots
 
 #: Rows per GS v 0 command. Small bands let a slow printer start early, keep every single
 #: write short (the network timeout covers one whole sendall) and stay far below the height
@@ -24,37 +24,6 @@ from printer.errors import PrinterConfigError
 RASTER_BAND_ROWS = 256
 #: Lines fed before the cut (same as python-escpos's cut()), so the last row clears the blade.
 FEED_LINES_BEFORE_CUT = 6
-
-
-def load_profile(name: str) -> BaseProfile:
-    """A python-escpos profile that knows its dot width; PrinterConfigError otherwise."""
-    try:
-        profile = get_profile(name)
-    except KeyError as e:
-        raise PrinterConfigError(f"unknown python-escpos printer profile {name!r}") from e
-    profile_width_dots(profile)  # validate
-    return profile
-
-
-def profile_width_dots(profile: BaseProfile) -> int:
-    """The printable width in dots of a profile (the ticket image is exactly this wide)."""
-    try:
-        pixels = profile.profile_data["media"]["width"]["pixels"]
-        width = int(pixels)
-    except (KeyError, TypeError, ValueError) as e:
-        raise PrinterConfigError(
-            f"printer profile {profile.profile_data.get('name')!r} has no dot width; "
-            "choose one that has (e.g. POS-5890 for 58 mm, TM-T20II for 80 mm)"
-        ) from e
-    if width < 256:
-        raise PrinterConfigError(f"printer profile width {width} dots is too narrow for tickets")
-    return width
-
-
-def profile_dots_per_mm(profile: BaseProfile) -> float:
-    """Dots per millimetre from the profile's dpi (203 dpi when the profile does not say)."""
-    dpi = profile.profile_data.get("media", {}).get("dpi")
-    return (dpi if isinstance(dpi, int | float) and dpi > 0 else 203) / 25.4
 
 
 def cut_command(profile: BaseProfile, cutter: bool | None) -> bytes:

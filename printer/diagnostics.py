@@ -6,7 +6,7 @@ from datetime import datetime
 
 from printer.base import DiagnosablePrinter, TicketPrinter
 from printer.errors import PrinterError
-from printer.samples import test_ticket
+from printer.samples import diagnostic_ticket
 from printer.status import PrinterStatus, StatusReading
 
 #: What each status means for the kiosk and what staff should do (zh for staff, en for logs).
@@ -78,7 +78,7 @@ def run_printer_test(
     if not reading.status.can_print():
         return False, f"{report}\nTest ticket: not printed (status {reading.status.value})"
     try:
-        printer.print_ticket(test_ticket(kiosk_id=kiosk_id, issued_at=now))
+        printer.print_ticket(diagnostic_ticket(kiosk_id=kiosk_id, issued_at=now))
     except PrinterError as e:
         return False, f"{report}\nTest ticket: FAILED - {type(e).__name__}: {e}"
     return True, f"{report}\nTest ticket: sent"

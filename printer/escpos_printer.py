@@ -14,14 +14,9 @@ from pathlib import Path
 from escpos.constants import RT_STATUS_ONLINE, RT_STATUS_PAPER
 from escpos.escpos import Escpos
 
-from printer.commands import (
-    cut_command,
-    load_profile,
-    profile_dots_per_mm,
-    profile_width_dots,
-    write_ticket,
-)
+from printer.commands import cut_command, write_ticket
 from printer.errors import PaperOut, PrinterConfigError, PrinterOffline, PrintFailed
+from printer.profiles import load_profile, profile_dots_per_mm, profile_width_dots
 from printer.settings import PrinterSettings
 from printer.status import PrinterStatus, StatusReading, decode_online, decode_paper
 from printer.ticket import TicketContent, TicketFonts, render_ticket

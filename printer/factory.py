@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from printer.base import TicketPrinter
-from printer.commands import load_profile, profile_width_dots
 from printer.errors import PrinterConfigError
 from printer.escpos_printer import EscposTicketPrinter
 from printer.fake import FakeTicketPrinter
 from printer.preview import PreviewTicketPrinter
+from printer.profiles import load_profile, profile_width_dots
 from printer.settings import PrinterSettings
 from printer.ticket import TicketFonts
 

@@ -37,7 +37,7 @@ def sample_ticket(
     )
 
 
-def test_ticket(*, kiosk_id: str = "", issued_at: datetime | None = None) -> TicketContent:
+def diagnostic_ticket(*, kiosk_id: str = "", issued_at: datetime | None = None) -> TicketContent:
     """The technician's test print: exercises every part of the layout, says it is void."""
     now = issued_at or datetime.now()
     return TicketContent(

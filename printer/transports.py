@@ -7,6 +7,7 @@ read status back (DLE EOT replies) and whether it sends the job only on ``close(
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 from collections.abc import Callable
@@ -95,6 +96,9 @@ TRANSPORTS: dict[str, Transport] = {
 
 def open_device(transport: Transport, device: Escpos, settings: PrinterSettings, job: str) -> None:
     """Open the connection (python-escpos would otherwise open lazily on first write)."""
+    if transport.name == "file" and not os.path.exists(settings.device_path):
+        # File() opens with "wb": it would create a plain file where the device node was.
+        raise FileNotFoundError(f"{settings.device_path} does not exist")
     if transport.sends_on_close:
         device.open(job_name=job)
     else:

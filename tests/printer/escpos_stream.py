@@ -6,11 +6,14 @@ The decoder raises on any byte it does not understand, so stray bytes fail the t
 
 from __future__ import annotations
 
+import os
 import queue
+import select
 import socket
 import socketserver
 import struct
 import threading
+import tty
 from dataclasses import dataclass, field
 
 from PIL import Image
@@ -150,56 +153,72 @@ class PrinterScript:
         return self.paper[min(nth, len(self.paper) - 1)]
 
 
+class PrinterModel:
+    """The printer's side of one connection: records the bytes, answers DLE EOT queries."""
+
+    def __init__(self, script: PrinterScript) -> None:
+        self.script = script
+        self.conn = Connection()
+        self._pending = b""
+        self._paper_queries = 0
+
+    def receive(self, chunk: bytes) -> bytes:
+        """Take bytes from the host; return the replies to send back."""
+        self.conn.received += chunk
+        self._pending += chunk
+        replies = bytearray()
+        while self._pending:
+            try:
+                command, used = _parse_one(self._pending, 0)
+            except Incomplete:
+                break
+            self._pending = self._pending[used:]
+            if command.name != "status_query":
+                continue
+            n = command.args[0]
+            self.conn.queries.append(n)
+            if self.script.silent:
+                continue
+            if n == 1:
+                reply = self.script.online
+            elif n == 4:
+                reply = self.script.paper_reply(self._paper_queries)
+                self._paper_queries += 1
+            else:
+                reply = 0x12
+            self.conn.replies.append(reply)
+            replies.append(reply)
+        return bytes(replies)
+
+
 class _Handler(socketserver.BaseRequestHandler):
     server: TcpPrinter
 
     def handle(self) -> None:
         script = self.server.script
-        conn = Connection()
+        model = PrinterModel(script)
         sock: socket.socket = self.request
-        pending = b""
-        paper_queries = 0
         try:
             while True:
                 chunk = sock.recv(65536)
                 if not chunk:
                     break
                 if script.close_after_bytes is not None:
-                    room = script.close_after_bytes - len(conn.received)
+                    room = script.close_after_bytes - len(model.conn.received)
                     if len(chunk) >= room:
-                        conn.received += chunk[:room]
-                        conn.closed_by_printer = True
+                        model.conn.received += chunk[:room]
+                        model.conn.closed_by_printer = True
                         break
-                conn.received += chunk
-                pending += chunk
-                while pending:
-                    try:
-                        command, used = _parse_one(pending, 0)
-                    except Incomplete:
-                        break
-                    pending = pending[used:]
-                    if command.name != "status_query":
-                        continue
-                    n = command.args[0]
-                    conn.queries.append(n)
-                    if script.silent:
-                        continue
-                    if n == 1:
-                        reply = script.online
-                    elif n == 4:
-                        reply = script.paper_reply(paper_queries)
-                        paper_queries += 1
-                    else:
-                        reply = 0x12
-                    conn.replies.append(reply)
-                    sock.sendall(bytes([reply]))
+                replies = model.receive(chunk)
+                if replies:
+                    sock.sendall(replies)
         except OSError:
             pass
         finally:
-            if conn.closed_by_printer:
+            if model.conn.closed_by_printer:
                 # Abortive close (RST), like a printer that resets mid-job.
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.server.finished.put(conn)
+            self.server.finished.put(model.conn)
 
 
 class TcpPrinter(socketserver.ThreadingTCPServer):
@@ -213,7 +232,9 @@ class TcpPrinter(socketserver.ThreadingTCPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.script = PrinterScript()
         self.finished: queue.Queue[Connection] = queue.Queue()
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def port(self) -> int:
@@ -231,3 +252,40 @@ class TcpPrinter(socketserver.ThreadingTCPServer):
     def next_connection(self, timeout_s: float = 10) -> Connection:
         """The next connection that has ended (waits for the handler, never sleeps blind)."""
         return self.finished.get(timeout=timeout_s)
+
+
+class PtyPrinter:
+    """A serial printer on a pseudo-terminal: ``port`` is the device path to open."""
+
+    def __init__(self) -> None:
+        self.script = PrinterScript()
+        self.model = PrinterModel(self.script)
+        self._master, self._slave = os.openpty()  # the slave stays open: reads never hit EIO
+        tty.setraw(self._master)
+        tty.setraw(self._slave)
+        self.port = os.ttyname(self._slave)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> PtyPrinter:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            ready, _, _ = select.select([self._master], [], [], 0.05)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(self._master, 65536)
+            except OSError:
+                return
+            replies = self.model.receive(chunk)
+            if replies:
+                os.write(self._master, replies)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        os.close(self._master)
+        os.close(self._slave)

@@ -5,15 +5,9 @@ from escpos.capabilities import get_profile
 from escpos.printer import Dummy
 from PIL import Image
 
-from printer.commands import (
-    RASTER_BAND_ROWS,
-    cut_command,
-    encode_ticket,
-    load_profile,
-    profile_width_dots,
-    write_ticket,
-)
+from printer.commands import RASTER_BAND_ROWS, cut_command, encode_ticket, write_ticket
 from printer.errors import PrinterConfigError
+from printer.profiles import load_profile, profile_width_dots, width_dots
 
 INIT = b"\x1b@"
 FEED_6 = b"\x1bd\x06"
@@ -91,3 +85,6 @@ def test_profiles() -> None:
         load_profile("NO-SUCH-PRINTER")
     with pytest.raises(PrinterConfigError, match="no dot width"):
         load_profile("default")
+    assert (width_dots(58), width_dots(80), width_dots(80, "TM-T88V")) == (384, 576, 512)
+    with pytest.raises(PrinterConfigError, match="58 or 80"):
+        width_dots(76)

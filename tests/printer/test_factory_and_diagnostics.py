@@ -1,0 +1,91 @@
+"""Settings -> printer, and the technician's status report / test print."""
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from printer.diagnostics import run_printer_test, status_report
+from printer.errors import PrinterConfigError
+from printer.escpos_printer import EscposTicketPrinter
+from printer.factory import open_ticket_printer
+from printer.fake import FakeTicketPrinter
+from printer.preview import PreviewTicketPrinter
+from printer.settings import PrinterSettings
+from printer.status import PrinterStatus
+from printer.ticket import TicketFonts
+from tests.printer.escpos_stream import OFFLINE, PAPER_NEAR_END, PAPER_OUT, TcpPrinter, parse
+
+
+def test_factory_picks_the_printer(tmp_path: Path, fonts: TicketFonts) -> None:
+    preview = open_ticket_printer(
+        PrinterSettings(transport="preview", preview_dir=str(tmp_path), paper_width_mm=58), fonts
+    )
+    assert isinstance(preview, PreviewTicketPrinter) and preview.width_dots == 384
+    fake = open_ticket_printer(PrinterSettings(transport="fake"), fonts)
+    assert isinstance(fake, FakeTicketPrinter) and fake.width_dots == 576
+    network = open_ticket_printer(PrinterSettings(transport="network", host="h"), fonts)
+    assert isinstance(network, EscposTicketPrinter) and network.width_dots == 576
+    tm88 = open_ticket_printer(
+        PrinterSettings(transport="network", host="h", profile="TM-T88V"), fonts
+    )
+    assert isinstance(tm88, EscposTicketPrinter) and tm88.width_dots == 512
+
+
+def test_factory_rejects_unknown_profiles(fonts: TicketFonts) -> None:
+    with pytest.raises(PrinterConfigError, match="NOPE"):
+        open_ticket_printer(PrinterSettings(transport="network", host="h", profile="NOPE"), fonts)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pywin32 is there on Windows")
+def test_factory_says_what_a_transport_needs(fonts: TicketFonts) -> None:
+    with pytest.raises(PrinterConfigError, match="pywin32"):
+        open_ticket_printer(PrinterSettings(transport="win32raw"), fonts)
+
+
+def _network(server: TcpPrinter, fonts: TicketFonts) -> EscposTicketPrinter:
+    settings = PrinterSettings(transport="network", host="127.0.0.1", port=server.port)
+    return EscposTicketPrinter(settings, fonts)
+
+
+def test_status_report_explains_paper_out(tcp_printer: TcpPrinter, fonts: TicketFonts) -> None:
+    tcp_printer.script.paper = [PAPER_OUT]
+    tcp_printer.script.online = OFFLINE
+    report = status_report(_network(tcp_printer, fonts))
+    assert f"network 127.0.0.1:{tcp_printer.port}" in report
+    assert "paper_out - paper roll is empty" in report
+    assert "打印纸已用完" in report
+    assert "NOT issued" in report
+    assert "DLE EOT 1 -> 1a, DLE EOT 4 -> 72" in report
+
+
+def test_printer_test_prints_the_diagnostic_ticket(
+    tcp_printer: TcpPrinter, fonts: TicketFonts
+) -> None:
+    tcp_printer.script.paper = [PAPER_NEAR_END]
+    printed, report = run_printer_test(
+        _network(tcp_printer, fonts), kiosk_id="K07", now=datetime(2025, 3, 18, 9, 0)
+    )
+    assert printed
+    assert "paper_near_end" in report and report.endswith("Test ticket: sent")
+    tcp_printer.next_connection()  # the status check
+    job = parse(bytes(tcp_printer.next_connection().received))
+    assert "raster" in [c.name for c in job]
+
+
+def test_printer_test_does_not_print_when_out_of_paper(fonts: TicketFonts) -> None:
+    fake = FakeTicketPrinter(PrinterStatus.PAPER_OUT)
+    printed, report = run_printer_test(fake)
+    assert not printed and fake.printed == []
+    assert report.endswith("Test ticket: not printed (status paper_out)")
+
+
+def test_printer_test_reports_a_failed_print(fonts: TicketFonts) -> None:
+    from printer.errors import PrintFailed
+
+    fake = FakeTicketPrinter()
+    fake.fail_next(PrintFailed("socket closed after 4000 bytes"))
+    printed, report = run_printer_test(fake)
+    assert not printed
+    assert "FAILED - PrintFailed: socket closed after 4000 bytes" in report
