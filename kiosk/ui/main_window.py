@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -109,6 +110,9 @@ class KioskWindow(QWidget):
             self.staff_panel,
             self.manual_screen,
         ):
+            # Pages do not constrain each other: each lays itself out for the screen size
+            # (portrait or landscape) instead of the widest page setting a minimum width.
+            screen.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
             self.stack.addWidget(screen)
         self.stack.currentChanged.connect(self._screen_changed)
 
@@ -469,7 +473,7 @@ class KioskWindow(QWidget):
         portrait = event.size().height() > event.size().width()
         if portrait != self._portrait:
             self._portrait = portrait
-            for screen in (self.home, self.result_screen, self.card_screen):
+            for screen in (self.home, self.result_screen, self.card_screen, self.manual_screen):
                 screen.set_portrait(portrait)
         super().resizeEvent(event)
 

@@ -53,6 +53,7 @@ def stylesheet() -> str:
         padding: 12px 24px;
     }}
     QPushButton:pressed {{ background: #062850; }}
+    QPushButton:checked {{ background: {GREEN}; border: 5px solid #FFD54A; }}
     QPushButton:disabled {{ background: #5A6B7D; color: #FFFFFF; }}
     QPushButton#LanguageButton {{ background: {PAPER}; color: {ACCENT};
         border: 3px solid {ACCENT}; }}

@@ -139,7 +139,8 @@ class CardAnimation(QWidget):
         painter.setFont(QFont(theme.FONT_FAMILY, 18))
         painter.drawText(reader, Qt.AlignmentFlag.AlignCenter, "读卡区  ▼  Reader")
         t = QEasingCurve(QEasingCurve.Type.OutCubic).valueForProgress(min(self._phase * 1.6, 1.0))
-        card_w, card_h = int(w * 0.46), int(h * 0.36)
+        card_w = int(min(w * 0.46, h * 0.36 * 85.6 / 54))  # an ID card is 85.6 x 54 mm
+        card_h = int(card_w * 54 / 85.6)
         top = int(h * 0.02 + t * (reader.top() - card_h * 0.55 - h * 0.02))
         card = QRect(QPoint((w - card_w) // 2, top), QPoint((w + card_w) // 2, top + card_h))
         painter.setBrush(QColor("#F4E6B8"))

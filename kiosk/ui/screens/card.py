@@ -53,7 +53,7 @@ class CardScreen(QWidget):
 
     def show_for(self, service: Service | None, lang: str) -> None:
         self._service = service
-        self._reading = False
+        self.set_reading(False)
         self.retranslate(lang)
 
     def set_reading(self, reading: bool) -> None:

@@ -75,8 +75,14 @@ class PinScreen(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        root = QVBoxLayout(self)
-        root.setContentsMargins(360, 32, 360, 32)
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(40, 32, 40, 32)
+        column = QWidget()
+        column.setMaximumWidth(760)
+        root = QVBoxLayout(column)
+        outer.addStretch(1)
+        outer.addWidget(column, 4)
+        outer.addStretch(1)
         self.title = label(px=theme.TITLE_PX, bold=True)
         self.message = label(px=theme.TEXT_PX)
         self.message.setObjectName("PinMessage")
@@ -132,27 +138,33 @@ class ManualIdScreen(QWidget):
     def __init__(self) -> None:
         super().__init__()
         root = QHBoxLayout(self)
+        self._root = root
         root.setContentsMargins(40, 32, 40, 32)
         root.setSpacing(32)
         left = QVBoxLayout()
-        fields = QHBoxLayout()
-        self.id_field = big_button("身份证号（可不填）\nID number (optional)", px=theme.TEXT_PX - 6)
-        self.staff_field = big_button("工号\nStaff number", px=theme.TEXT_PX - 6)
+        fields = QGridLayout()
+        self.id_field = big_button("身份证号（可不填）\nID number (optional)", px=theme.TEXT_PX - 8)
+        self.staff_field = big_button("工号\nStaff number", px=theme.TEXT_PX - 8)
         self.id_field.setObjectName("FieldIdNumber")
         self.staff_field.setObjectName("FieldStaff")
-        for button in (self.id_field, self.staff_field):
-            button.setCheckable(True)
-            fields.addWidget(button)
-        left.addLayout(fields)
         self.id_pad = Keypad(secret=False, allow_x=True, max_len=18)
         self.id_pad.ok.hide()
         self.staff_entry = QLineEdit()
         self.staff_entry.setObjectName("StaffNumber")
         self.staff_entry.setReadOnly(True)
         self.staff_entry.setMaxLength(12)
-        self.staff_entry.setFont(theme.font(theme.TITLE_PX, bold=True))
+        self.staff_entry.setFont(theme.font(theme.TITLE_PX - 8, bold=True))
         self.staff_entry.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        left.addWidget(self.staff_entry)
+        self.id_pad.entry.setFont(theme.font(theme.TITLE_PX - 8, bold=True))
+        for column, (button, entry) in enumerate(
+            ((self.id_field, self.id_pad.entry), (self.staff_field, self.staff_entry))
+        ):
+            button.setCheckable(True)
+            fields.addWidget(button, 0, column)
+            fields.addWidget(entry, 1, column)  # the keypad's own entry moves up here
+        fields.setColumnStretch(0, 3)
+        fields.setColumnStretch(1, 2)
+        left.addLayout(fields)
         left.addWidget(self.id_pad)
         self.id_field.clicked.connect(lambda: self._target(self.id_pad.entry))
         self.staff_field.clicked.connect(lambda: self._target(self.staff_entry))
@@ -160,7 +172,7 @@ class ManualIdScreen(QWidget):
         right = QVBoxLayout()
         self.reason_buttons: dict[str, QPushButton] = {}
         for code, zh, en in MANUAL_REASONS:
-            button = big_button(f"{zh}\n{en}", px=theme.TEXT_PX - 2, min_height=100)
+            button = big_button(f"{zh}\n{en}", px=theme.TEXT_PX - 8, min_height=110)
             button.setObjectName(f"reason_{code}")
             button.setCheckable(True)
             button.clicked.connect(lambda _=False, c=code: self._pick(c))
@@ -178,6 +190,11 @@ class ManualIdScreen(QWidget):
         right.addWidget(self.cancel)
         root.addLayout(right, 2)
         self._reason = ""
+
+    def set_portrait(self, portrait: bool) -> None:
+        self._root.setDirection(
+            QHBoxLayout.Direction.TopToBottom if portrait else QHBoxLayout.Direction.LeftToRight
+        )
 
     def reset(self) -> None:
         self.id_pad.clear()
@@ -266,7 +283,7 @@ class StaffPanel(QWidget):
         middle.addLayout(tickets, 3)
         root.addLayout(middle, 1)
 
-        actions = QHBoxLayout()
+        actions = QGridLayout()
         self.manual = big_button("人工核实 / Manual ID", min_height=90)
         self.manual.setObjectName("StaffManual")
         self.manual.clicked.connect(self.manual_requested)
@@ -281,8 +298,8 @@ class StaffPanel(QWidget):
         self.close_button = big_button("关闭 / Close", min_height=90)
         self.close_button.setObjectName("StaffClose")
         self.close_button.clicked.connect(self.closed)
-        for button in (self.manual, self.sync, self.exit, self.close_button):
-            actions.addWidget(button)
+        for index, button in enumerate((self.manual, self.sync, self.exit, self.close_button)):
+            actions.addWidget(button, index // 2, index % 2)
         root.addLayout(actions)
 
     def _with_selected(self, signal) -> None:
