@@ -25,6 +25,9 @@ DOTS_PER_MM = 8.0
 #: The ticket number's glyphs are at least this tall.
 MIN_NUMBER_HEIGHT_MM = 15.0
 
+#: Fixed QR mask pattern (0-7).
+QR_MASK_PATTERN = 2
+
 DEFAULT_REGULAR_FONT = "NotoSansSC-Regular.otf"
 DEFAULT_BOLD_FONT = "NotoSansSC-Bold.otf"
 
@@ -245,10 +248,10 @@ class _Layout:
         self.location()
         self.gap(14)
         self.rule(2, dashed=True)
-        self.gap(16)
+        self.y += self.px(20, 13)  # QR quiet zone: 4 modules of 3 (58 mm) or 4 (80 mm) dots
         self.details_and_qr()
         if c.footer:
-            self.gap(14)
+            self.y += self.px(20, 13)
             self.text_block(c.footer, self.fonts.regular(self.px(21, 18)), region="footer")
         self.gap(10)
         return self.finish()
@@ -375,8 +378,10 @@ class _Layout:
         return RenderedTicket(image=image, regions=self.regions)
 
 
-# 1-bit: a dot is printed where the antialiased grey is darker than half.
-_THRESHOLD = [0 if v < 128 else 255 for v in range(256)]
+# 1-bit: a dot is printed where the antialiased grey is darker than this. Above half grey
+# on purpose: at 18-22 px the regular face keeps whole strokes instead of broken 1-dot ones.
+INK_THRESHOLD = 170
+_THRESHOLD = [0 if v < INK_THRESHOLD else 255 for v in range(256)]
 
 
 @functools.lru_cache(maxsize=32)
@@ -404,8 +409,14 @@ def _draw_cropped(font: ImageFont.FreeTypeFont, text: str) -> Image.Image:
 
 @functools.lru_cache(maxsize=32)
 def _qr_image(payload: str, max_side: int, min_module: int) -> Image.Image:
-    """QR code (error correction M) with whole-dot modules, no border (the layout keeps one)."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    """QR code (error correction M) with whole-dot modules, no border (the layout keeps one).
+
+    The mask pattern is fixed: any of the eight is valid, and scoring all eight (what
+    qrcode does by default) costs about 20 ms, half the ticket's render budget.
+    """
+    code = qrcode.QRCode(
+        error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=QR_MASK_PATTERN
+    )
     code.add_data(payload)
     code.make(fit=True)
     matrix = code.get_matrix()
