@@ -144,9 +144,13 @@ class Status(IntEnum):
 
 def xor_checksum(data: bytes | bytearray | memoryview) -> int:
     """XOR of all bytes (the protocol's CHK over LEN_H .. last data byte)."""
-    value = 0
-    for byte in bytes(data):
-        value ^= byte
+    # Fold the bytes as one big integer: log2(n) C-level steps instead of n Python ones.
+    size = len(data)
+    value = int.from_bytes(data, "little")
+    while size > 1:
+        half = size // 2
+        value = (value & ((1 << (8 * half)) - 1)) ^ (value >> (8 * half))
+        size -= half
     return value
 
 

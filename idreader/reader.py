@@ -7,8 +7,8 @@ The loop, once connected::
         80 -> no card (the card was lifted, or the module already read it)
 
 One laying is reported once: the module stops finding a card it has read until the card
-is lifted and laid again, and for firmware that keeps finding it the loop does not read a
-card again until a poll has found no card.
+is lifted and laid again. For firmware that keeps finding it, the loop reads it again but
+reports it only if it is a different card, until a poll finds no card.
 
 Failures: the port failing or vanishing -> OFFLINE (at the next poll, so within one poll
 interval plus a reply timeout); no replies or broken replies on several polls in a row, or
@@ -45,6 +45,7 @@ from idreader.codec import (
     READ_FINGERPRINT_REQUEST,
     READ_REQUEST,
     SELECT_CARD_REQUEST,
+    TEXT_SIZE,
     CardData,
     Response,
     ResponseDecoder,
@@ -83,11 +84,14 @@ class _Link:
         self._decoder = ResponseDecoder()
         self._check_stop = check_stop
 
-    def transact(self, request: bytes, timeout_s: float) -> Response:
+    def transact(
+        self, request: bytes, timeout_s: float, fits: Callable[[Response], bool] | None = None
+    ) -> Response:
         """Send one request and wait for its reply.
 
         Raises ReaderOffline (port failed), NoReply (silence), or a FrameError (the reply
-        was broken: checksum, length, truncated). Stale bytes are dropped first.
+        was broken: checksum, length, truncated). Stale bytes are dropped first, and a
+        reply that ``fits`` rejects (the late answer to an earlier request) is skipped.
         """
         transport = self.transport
         transport.discard_input()
@@ -105,7 +109,10 @@ class _Link:
                     if isinstance(item, Response):
                         if wire_log.isEnabledFor(logging.DEBUG):
                             wire_log.debug("%s rx %s", transport.url, describe_response(item))
-                        return item
+                        if fits is None or fits(item):
+                            return item
+                        wire_log.debug("%s skipped a stale reply", transport.url)
+                        continue
                     wire_log.debug("%s rx broken frame: %s", transport.url, item)
                     pending_error = pending_error or item
                 continue
@@ -123,6 +130,32 @@ class _Link:
         self.transport.close()
 
 
+# Replies carry no request id; these reject a late answer to a different command.
+# Error statuses fit any command except the ones only find (9F, 80) produces.
+
+
+def _fits_status(reply: Response) -> bool:
+    return reply.sw3 not in (Status.FIND_SUCCESS, Status.NO_CARD) and not (
+        reply.sw3 == Status.SUCCESS and reply.data
+    )
+
+
+def _fits_find(reply: Response) -> bool:
+    return reply.sw3 != Status.SUCCESS
+
+
+def _fits_select(reply: Response) -> bool:
+    return reply.sw3 not in (Status.FIND_SUCCESS, Status.NO_CARD) and not (
+        reply.sw3 == Status.SUCCESS and len(reply.data) > 64
+    )
+
+
+def _fits_read(reply: Response) -> bool:
+    if reply.sw3 == Status.SUCCESS:
+        return len(reply.data) >= 4 + TEXT_SIZE
+    return reply.sw3 not in (Status.FIND_SUCCESS, Status.NO_CARD)
+
+
 def _never_stop() -> None:
     return None
 
@@ -136,7 +169,7 @@ def probe_port(url: str, baudrate: int = 115200, timeout_s: float = 0.3) -> bool
     transport = SerialTransport(url, baudrate)
     try:
         transport.open()
-        _Link(transport, _never_stop).transact(MODULE_STATUS_REQUEST, timeout_s)
+        _Link(transport, _never_stop).transact(MODULE_STATUS_REQUEST, timeout_s, _fits_status)
     except CardReaderError:
         return False
     finally:
@@ -219,7 +252,7 @@ class SerialCardReader(ThreadedReader):
             try:
                 transport.open()
                 _Link(transport, self._check_stop).transact(
-                    MODULE_STATUS_REQUEST, self._probe_timeout_s
+                    MODULE_STATUS_REQUEST, self._probe_timeout_s, _fits_status
                 )
             except CardReaderError as e:
                 log.debug("probe %s: %s", url, e)
@@ -237,21 +270,25 @@ class SerialCardReader(ThreadedReader):
     def _session(self) -> None:
         self._link = link = self._open_link()
         self._port_in_use = link.transport.url
-        reply = link.transact(MODULE_STATUS_REQUEST, self._reply_timeout_s)
+        reply = link.transact(MODULE_STATUS_REQUEST, self._reply_timeout_s, _fits_status)
         reply.raise_for_status(context="module status")
         self._set_state(ReaderState.READY, f"reader ready on {link.transport.url}")
         self._poll(link)
 
     def _poll(self, link: _Link) -> None:
         failed_polls = 0
-        card_present = False  # a card of this laying was read (or found unusable)
+        # A card of this laying was read (or found unusable), and its text block: firmware
+        # that keeps finding a card it has read gets it read again, but reported only if
+        # it is a different card (swapped without a poll in between).
+        card_present = False
+        last_text = b""
         error_reported = False  # a card error of this laying went to on_card_error
         next_poll = time.monotonic()
         while True:
             self._sleep(next_poll - time.monotonic())
             next_poll = max(next_poll + self._poll_interval_s, time.monotonic())
             try:
-                reply = link.transact(FIND_CARD_REQUEST, self._reply_timeout_s)
+                reply = link.transact(FIND_CARD_REQUEST, self._reply_timeout_s, _fits_find)
             except (NoReply, FrameError) as e:
                 failed_polls += 1
                 log.debug("find card failed (%d in a row): %s", failed_polls, e)
@@ -263,15 +300,17 @@ class SerialCardReader(ThreadedReader):
                 continue
             failed_polls = 0
             if reply.sw3 == Status.FIND_SUCCESS:
-                if card_present:
-                    continue  # firmware that keeps finding a card it has read
-                outcome = self._read_card(link)
-                if isinstance(outcome, IdentityCard):
-                    card_present = True
-                    self._emit_card(outcome)
+                outcome = self._read_card(link, announce=not card_present)
+                if isinstance(outcome, tuple):
+                    card, text = outcome
+                    if not (card_present and text == last_text):
+                        log.info("card read: %s", card)
+                        self._emit_card(card)
+                    card_present, last_text = True, text
                 else:
-                    # Unusable data: the laying is done. Read failures: try again.
+                    # Unusable data: this laying is done. Read failures: try again.
                     card_present = isinstance(outcome, CardDataError | InvalidIdNumber)
+                    last_text = b""
                     if not error_reported:
                         error_reported = True
                         self._emit_card_error(outcome)
@@ -285,14 +324,18 @@ class SerialCardReader(ThreadedReader):
                     raise error
                 log.debug("find card: %s", error)
 
-    def _read_card(self, link: _Link) -> IdentityCard | CardReaderError:
-        """Select and read the found card; the error instead of raising for card faults."""
-        self._set_state(ReaderState.READING, "reading the card")
+    def _read_card(
+        self, link: _Link, *, announce: bool
+    ) -> tuple[IdentityCard, bytes] | CardReaderError:
+        """Select and read the found card: the card and its text block, or the error
+        (returned, not raised, when the card is the problem)."""
+        if announce:
+            self._set_state(ReaderState.READING, "reading the card")
         started = time.monotonic()
         try:
-            link.transact(SELECT_CARD_REQUEST, self._reply_timeout_s).raise_for_status(
-                context="select card"
-            )
+            link.transact(
+                SELECT_CARD_REQUEST, self._reply_timeout_s, _fits_select
+            ).raise_for_status(context="select card")
             data = self._read_data(link)
             card = parse_text_block(data.text, data.photo)
         except ReaderStatusError as e:
@@ -301,14 +344,14 @@ class SerialCardReader(ThreadedReader):
             return e
         except (FrameError, NoReply, CardDataError, InvalidIdNumber) as e:
             return e
-        log.info("card read in %.0f ms: %s", (time.monotonic() - started) * 1000, card)
-        return card
+        log.debug("card read in %.0f ms", (time.monotonic() - started) * 1000)
+        return card, data.text
 
     def _read_data(self, link: _Link) -> CardData:
         last_error: CardReaderError | None = None
         for attempt in range(1, self._read_attempts + 1):
             try:
-                reply = link.transact(self._read_request, self._read_timeout_s)
+                reply = link.transact(self._read_request, self._read_timeout_s, _fits_read)
                 reply.raise_for_status(context="read card")
                 if not reply.data:
                     raise UnexpectedReply("read reply carries no card data")

@@ -451,7 +451,10 @@ class ReaderSimulator(_PtyDevice):
     # --- protocol -------------------------------------------------------------------
 
     def _on_plug(self) -> None:
+        # Plugging in powers the module up afresh: a card still lying on it is found again.
         self._decoder.clear()
+        self._selected = False
+        self._read_done = False
 
     def _on_bytes(self, data: bytes) -> None:
         for item in self._decoder.feed(data):
