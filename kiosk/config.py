@@ -261,7 +261,7 @@ max_priority_tickets_per_day = 3
 enabled = true
 volume = 1.0                     # 0.0 .. 1.0
 rate_wpm = 150
-# voice_zh = "cmn"               # engine voice id; default: the first Chinese voice
+# voice_zh = "cmn-latn-pinyin"   # engine voice id; default: the best Mandarin voice found
 # voice_en = "en"
 
 [staff]

@@ -13,6 +13,7 @@ ordinary numbers ("3 号窗口" -> "三号窗口").
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from string import Formatter
 from typing import Final, Literal
@@ -61,6 +62,15 @@ def spoken_ticket_number(number: str, lang: str) -> str:
     return (" " if language == "zh" else ", ").join(words)
 
 
+_RANGE = re.compile(r"(\d+)\s*[-–~～]\s*(\d+)")
+
+
+def spoken_place(place: str, lang: str) -> str:
+    """Make a place readable aloud: "1-3号窗口" -> "1到3号窗口", "Windows 1-3" -> "...1 to 3"."""
+    joiner = "到" if normalize_lang(lang) == "zh" else " to "
+    return _RANGE.sub(lambda m: f"{m.group(1)}{joiner}{m.group(2)}", place)
+
+
 class Prompt(StrEnum):
     """One spoken prompt per kiosk step; the value is the key ``prompt_text`` takes."""
 
@@ -81,7 +91,8 @@ class Prompt(StrEnum):
 
 
 # Parameters: {number} is a ticket number such as "L012" (spelled out by
-# spoken_ticket_number); {window} a window label such as "3"; {reason} a short reason
+# spoken_ticket_number); {place} where to wait, as the catalogue says it ("3号窗口",
+# "Windows 1-3"; a range's hyphen is read as 到 / "to"); {reason} a short reason
 # already written in the prompt's language (e.g. "不在名单上" / "you are not on the list").
 _TEMPLATES: Final[dict[Prompt, dict[Lang, str]]] = {
     Prompt.WELCOME: {
@@ -117,8 +128,8 @@ _TEMPLATES: Final[dict[Prompt, dict[Lang, str]]] = {
         "en": "Printing your ticket. One moment, please.",
     },
     Prompt.TICKET_ISSUED: {
-        "zh": "您的号码是 {number}，请到 {window} 号窗口等候，请取走您的票。",
-        "en": "Your number is {number}. Please wait for window {window}. Please take your ticket.",
+        "zh": "您的号码是 {number}，请到 {place} 等候，请取走您的票。",
+        "en": "Your number is {number}. Please wait at {place}. Please take your ticket.",
     },
     Prompt.TAKE_TICKET: {
         "zh": "请取走您的票。",
@@ -165,8 +176,8 @@ def prompt_params(key: str, lang: str = "zh") -> frozenset[str]:
 def prompt_text(key: str, lang: str, **params: object) -> str:
     """The sentence to say for one kiosk step, e.g.
 
-    ``prompt_text("ticket_issued", "zh", number="L012", window="3")``
-    -> ``"您的号码是 L 零 一 二，请到 3 号窗口等候，请取走您的票。"``
+    ``prompt_text("ticket_issued", "zh", number="L012", place="3号窗口")``
+    -> ``"您的号码是 L 零 一 二，请到 3号窗口 等候，请取走您的票。"``
 
     Unknown key: ``KeyError``. Missing or unexpected parameters: ``TypeError``, so a typo
     in a caller fails in its tests instead of saying something half-empty.
@@ -188,6 +199,8 @@ def prompt_text(key: str, lang: str, **params: object) -> str:
             text = spoken_ticket_number(text, language)
         elif name == "reason":
             text = text.rstrip(_TRAILING_PUNCTUATION)
+        elif name == "place":
+            text = spoken_place(text, language)
         if not text:
             raise ValueError(f"prompt {key!r}: parameter {name!r} is empty")
         values[name] = text

@@ -73,8 +73,6 @@ class ReaderService(QObject):
 class VoiceService(QObject):
     """Speaks kiosk prompts; ``say_prompt`` returns at once and a newer prompt wins."""
 
-    status_changed = Signal(object)  # str | None: why the voice is not heard
-
     def __init__(self, speaker: Speaker, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._speaker = speaker

@@ -344,7 +344,7 @@ class KioskWindow(QWidget):
             self._say(
                 "ticket_issued",
                 number=outcome.ticket.number,
-                window=outcome.service.location(self.lang),
+                place=outcome.service.location(self.lang),
             )
         else:
             self._say("print_failed")

@@ -90,14 +90,14 @@ def test_unsupported_language_is_an_error() -> None:
 
 
 def test_ticket_issued_prompt_in_chinese() -> None:
-    text = prompt_text("ticket_issued", "zh", number="L012", window="3")
-    assert text == "您的号码是 L 零 一 二，请到 3 号窗口等候，请取走您的票。"
+    text = prompt_text("ticket_issued", "zh", number="L012", place="3号窗口")
+    assert text == "您的号码是 L 零 一 二，请到 3号窗口 等候，请取走您的票。"
 
 
 def test_ticket_issued_prompt_in_english() -> None:
-    text = prompt_text(Prompt.TICKET_ISSUED, "en", number="A037", window=12)
+    text = prompt_text(Prompt.TICKET_ISSUED, "en", number="A037", place="window 12")
     assert text == (
-        "Your number is A, zero, three, seven. Please wait for window 12. Please take your ticket."
+        "Your number is A, zero, three, seven. Please wait at window 12. Please take your ticket."
     )
 
 
@@ -115,7 +115,7 @@ def test_not_eligible_keeps_one_full_stop() -> None:
 def test_every_prompt_exists_in_both_languages_with_the_same_params(key: Prompt) -> None:
     params = {lang: prompt_params(key, lang) for lang in LANGUAGES}
     assert params["zh"] == params["en"]
-    values = {"number": "L012", "window": "3", "reason": "不在名单上"}
+    values = {"number": "L012", "place": "3号窗口", "reason": "不在名单上"}
     for lang in LANGUAGES:
         text = prompt_text(key, lang, **{name: values[name] for name in params[lang]})
         assert text.strip() == text and text
@@ -124,7 +124,7 @@ def test_every_prompt_exists_in_both_languages_with_the_same_params(key: Prompt)
 
 @pytest.mark.parametrize("key", list(Prompt))
 def test_prompts_are_short(key: Prompt) -> None:
-    values = {"number": "L012", "window": "3", "reason": "不在名单上"}
+    values = {"number": "L012", "place": "3号窗口", "reason": "不在名单上"}
     chosen = {name: values[name] for name in prompt_params(key)}
     assert len(prompt_text(key, "zh", **chosen)) <= 40
     assert len(prompt_text(key, "en", **chosen).split()) <= 20
@@ -134,7 +134,7 @@ def test_chinese_prompts_hold_no_latin_words() -> None:
     # The Mandarin voice is chosen to read Latin letters as single letters (pinyin
     # voice on espeak-ng); an English word in a Chinese prompt would be spelled out.
     for key in Prompt:
-        values = {"number": "012", "window": "3", "reason": "不在名单上"}
+        values = {"number": "012", "place": "3号窗口", "reason": "不在名单上"}
         text = prompt_text(key, "zh", **{name: values[name] for name in prompt_params(key)})
         assert not any(char.isascii() and char.isalpha() for char in text)
 
@@ -150,9 +150,18 @@ def test_missing_or_unexpected_params_are_caller_errors() -> None:
     with pytest.raises(TypeError, match="missing"):
         prompt_text("ticket_issued", "zh", number="L012")
     with pytest.raises(TypeError, match="unexpected"):
-        prompt_text("welcome", "zh", window="3")
+        prompt_text("welcome", "zh", place="3号窗口")
 
 
 def test_empty_param_is_rejected() -> None:
     with pytest.raises(ValueError):
-        prompt_text("ticket_issued", "zh", number="L012", window=" ")
+        prompt_text("ticket_issued", "zh", number="L012", place=" ")
+
+
+def test_place_ranges_are_read_as_ranges() -> None:
+    from kiosk.domain.spoken import spoken_place
+
+    assert spoken_place("二楼 B区 9-12号窗口", "zh") == "二楼 B区 9到12号窗口"
+    assert spoken_place("Windows 1-3", "en") == "Windows 1 to 3"
+    zh = prompt_text("ticket_issued", "zh", number="A001", place="1-3号窗口")
+    assert "请到 1到3号窗口 等候" in zh

@@ -40,8 +40,8 @@ from kiosk.services.speech import (
 
 TIMEOUT_S = 15.0
 SPEECH_LOGGER = "kiosk.services.speech"
-TICKET_ZH = prompt_text("ticket_issued", "zh", number="L012", window="3")
-TICKET_EN = prompt_text("ticket_issued", "en", number="L012", window="3")
+TICKET_ZH = prompt_text("ticket_issued", "zh", number="L012", place="3号窗口")
+TICKET_EN = prompt_text("ticket_issued", "en", number="L012", place="3号窗口")
 
 
 @dataclass(frozen=True)
