@@ -40,7 +40,7 @@ STAFF_PIN = "246810"
 @dataclass
 class KioskRig:
     kiosk: Kiosk
-    printer: FakeTicketPrinter
+    printer: FakeTicketPrinter | None  # None: the configured (preview) printer
     reader: FakeCardReader
     speaker: RecordingSpeaker
     clock: ManualClock
@@ -73,6 +73,7 @@ def build_rig(
     age_rule: bool = True,
     max_per_day: int = 3,
     pin_hash: str | None = None,
+    fake_printer: bool = True,
 ) -> KioskRig:
     ensure_qapplication()
     config = Config(
@@ -87,7 +88,7 @@ def build_rig(
     )
     loaded = LoadedConfig(config=config, source=None, demo=False)
     clock = ManualClock(datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI))
-    printer = FakeTicketPrinter()
+    printer = FakeTicketPrinter() if fake_printer else None
     readers: list[FakeCardReader] = []
 
     def reader_factory(on_card, on_state, on_error):  # type: ignore[no-untyped-def]

@@ -334,3 +334,20 @@ def test_no_plain_id_number_in_database_wal_or_logs(qtbot, rig, tmp_path):
         data = path.read_bytes()
         for needle in needles:
             assert needle not in data, f"plain identity found in {path.name}"
+
+
+def test_tap_prints_to_the_preview_folder(qtbot, rig_factory, tmp_path):
+    from PIL import Image
+
+    rig = rig_factory(fake_printer=False)  # the configured printer: preview
+    w = rig.window
+    click(qtbot, w.home.tiles[HOUSING])
+    outcome = issued(qtbot, rig, lambda: click(qtbot, w.card_screen.normal))
+    assert outcome.printed and outcome.ticket.number == "G001"
+    (row,) = tickets_in_db(rig)
+    assert (row.number, row.print_state) == ("G001", "printed")
+    preview = rig.kiosk.loaded.preview_dir
+    (png,) = preview.glob("G001-*.png")
+    assert png.with_suffix(".bin").read_bytes().startswith(b"\x1b@")
+    with Image.open(png) as image:
+        assert image.width == 576  # 80 mm paper at 203 dpi
