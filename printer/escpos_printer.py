@@ -69,7 +69,10 @@ class EscposTicketPrinter:
             return StatusReading(
                 PrinterStatus.UNKNOWN, "status queries are switched off (read_status = false)"
             )
-        device = t.build(self._settings)
+        try:
+            device = t.build(self._settings)
+        except Exception as e:
+            return StatusReading(PrinterStatus.ERROR, f"cannot set up: {_oneline(e)}")
         try:
             try:
                 open_device(t, device, self._settings, "status")
@@ -153,8 +156,11 @@ class EscposTicketPrinter:
         """
         image = render_ticket(content, self.width_dots, self._fonts, dots_per_mm=self._dots_per_mm)
         t = self._transport
-        device = t.build(self._settings)
         job = f"ticket {content.number}"
+        try:
+            device = t.build(self._settings)
+        except Exception as e:
+            raise PrinterOffline(f"cannot set up {self._settings.describe()}: {_oneline(e)}") from e
         try:
             try:
                 open_device(t, device, self._settings, job)

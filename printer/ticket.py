@@ -158,7 +158,7 @@ class _Layout:
         self.k = width / 576
         self.margin = max(8, round(12 * self.k))
         self.inner = width - 2 * self.margin
-        self.canvas = Image.new("L", (width, 3000 + 2000 * width // 576), 255)
+        self.canvas = Image.new("L", (width, 1400), 255)
         self.draw = ImageDraw.Draw(self.canvas)
         self.y = 0
         self.regions: dict[str, Box] = {}
@@ -168,8 +168,19 @@ class _Layout:
     def px(self, size_80mm: float, minimum: int = 0) -> int:
         return max(minimum, round(size_80mm * self.k))
 
+    def ensure(self, rows: int) -> None:
+        """Grow the canvas (white) when the next ``rows`` would not fit."""
+        if self.y + rows <= self.canvas.height:
+            return
+        bigger = Image.new("L", (self.w, max(2 * self.canvas.height, self.y + rows)), 255)
+        bigger.paste(self.canvas, (0, 0))
+        self.canvas = bigger
+        self.draw = ImageDraw.Draw(self.canvas)
+
     def gap(self, size_80mm: float) -> None:
-        self.y += self.px(size_80mm, 2)
+        rows = self.px(size_80mm, 2)
+        self.ensure(rows)
+        self.y += rows
 
     def text_block(
         self,
@@ -189,7 +200,9 @@ class _Layout:
         size = font.size
         line_h = round(size * (1 + line_gap))
         top = self.y
-        for line in wrap_text(text, font, x1 - x0):
+        lines = wrap_text(text, font, x1 - x0)
+        self.ensure(line_h * len(lines))
+        for line in lines:
             baseline = self.y + round(size * 0.9)
             if align == "center":
                 self.draw.text(((x0 + x1) / 2, baseline), line, font=font, fill=fill, anchor="ms")
@@ -200,6 +213,7 @@ class _Layout:
             self.regions[region] = (x0, top, x1, self.y)
 
     def rule(self, thickness: int = 2, dashed: bool = False) -> None:
+        self.ensure(thickness)
         y = self.y
         if dashed:
             dash, space = self.px(10, 4), self.px(6, 3)
@@ -248,10 +262,10 @@ class _Layout:
         self.location()
         self.gap(14)
         self.rule(2, dashed=True)
-        self.y += self.px(20, 13)  # QR quiet zone: 4 modules of 3 (58 mm) or 4 (80 mm) dots
+        self.gap(20)  # QR quiet zone: 4 modules of 3 (58 mm) or 4 (80 mm) dots
         self.details_and_qr()
         if c.footer:
-            self.y += self.px(20, 13)
+            self.gap(20)
             self.text_block(c.footer, self.fonts.regular(self.px(21, 18)), region="footer")
         self.gap(10)
         return self.finish()
@@ -262,6 +276,7 @@ class _Layout:
         border = self.px(4, 3)
         top = self.y
         height = round(font.size * 1.25) + 2 * pad
+        self.ensure(height)
         self.draw.rectangle(
             (self.margin, top, self.w - self.margin - 1, top + height - 1),
             outline=0,
@@ -288,6 +303,7 @@ class _Layout:
         zh_h = round(zh_font.size * 1.2)
         en_h = round(en_font.size * 1.25)
         height = 2 * pad + zh_h * len(zh_lines) + en_h * len(en_lines)
+        self.ensure(height)
         self.draw.rectangle((self.margin, top, self.w - self.margin - 1, top + height - 1), fill=0)
         y = top + pad
         for line in zh_lines:
@@ -320,6 +336,7 @@ class _Layout:
         if glyphs.width > self.inner:
             glyphs = glyphs.resize((self.inner, glyphs.height), Image.Resampling.LANCZOS)
         left = (self.w - glyphs.width) // 2
+        self.ensure(glyphs.height)
         self.canvas.paste(glyphs, (left, self.y))
         self.regions["number"] = (left, self.y, left + glyphs.width, self.y + glyphs.height)
         self.y += glyphs.height
@@ -348,6 +365,7 @@ class _Layout:
     def details_and_qr(self) -> None:
         c = self.c
         qr = _qr_image(c.qr_payload, max_side=self.px(168, 112), min_module=3)
+        self.ensure(qr.height)
         top = self.y
         qr_left = self.w - self.margin - qr.width
         self.canvas.paste(qr, (qr_left, top))
@@ -372,6 +390,7 @@ class _Layout:
         self.y = max(self.y, top + qr.height)
 
     def finish(self) -> RenderedTicket:
+        self.ensure(0)  # crop() beyond the canvas would fill with black
         height = self.y
         grey = self.canvas.crop((0, 0, self.w, height))
         image = grey.point(_THRESHOLD, mode="1")

@@ -149,6 +149,17 @@ def test_margins_stay_white_with_long_text(fonts: TicketFonts, width: int) -> No
         assert image.crop(box).convert("L").getextrema() == (255, 255), box
 
 
+def test_very_long_content_grows_the_ticket_not_the_ink(fonts: TicketFonts) -> None:
+    footer = "\n".join(f"第{i}条 请保管好本票 Keep this ticket" for i in range(80))
+    rendered = layout_ticket(replace(sample_ticket(), footer=footer), 576, fonts)
+    image = rendered.image
+    assert rendered.regions["footer"][3] <= image.height
+    assert image.height > 2 * 1400  # well past the first canvas
+    last_rows = image.crop((0, image.height - 8, image.width, image.height)).convert("L")
+    assert last_rows.getextrema() == (255, 255)  # ends on white paper, not a black block
+    assert _black_fraction(image, (0, 0, image.width, image.height)) < 0.2
+
+
 def test_qr_code_holds_url_prefix_and_ticket_id(fonts: TicketFonts) -> None:
     zxingcpp = pytest.importorskip("zxingcpp")  # independent decoder (dev dependency)
     for width in (384, 576):
