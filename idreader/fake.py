@@ -96,8 +96,10 @@ class FakeCardReader(CallbackReader):
             self._come_online()
 
     def set_state(self, state: ReaderState, message: str = "") -> None:
-        """Force a state (e.g. ERROR "module not authorised") as the real reader would."""
+        """Force a state (e.g. ERROR "module not authorised") as the real reader would.
+        Back to an online state, queued cards are delivered."""
         self._set_state(state, message or state.value)
+        self._drain()
 
     @property
     def pending(self) -> int:
