@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +33,8 @@ DEFAULT_REGULAR_FONT = "NotoSansSC-Regular.otf"
 DEFAULT_BOLD_FONT = "NotoSansSC-Bold.otf"
 
 _WEEKDAYS_ZH = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+
+_RENDER_LOCK = threading.Lock()
 
 Box = tuple[int, int, int, int]  # left, top, right, bottom (exclusive), in dots
 
@@ -140,7 +143,10 @@ def layout_ticket(
     """Like :func:`render_ticket`, also returning the region of each part."""
     if width_dots < 256:
         raise ValueError(f"width_dots {width_dots} is too narrow for a ticket (min 256)")
-    return _Layout(content, width_dots, fonts, dots_per_mm).render()
+    # FreeType faces (cached, shared) are not safe to use from two threads at once: the
+    # printer worker and a preview on another thread take turns.
+    with _RENDER_LOCK:
+        return _Layout(content, width_dots, fonts, dots_per_mm).render()
 
 
 class _Layout:

@@ -35,7 +35,20 @@ class Transport:
     def usable(self) -> bool:
         if self.name == "lp":  # python-escpos only checks for "not Windows"
             return shutil.which("lp") is not None and shutil.which("lpstat") is not None
-        return bool(self.escpos_class.is_usable())
+        if not self.escpos_class.is_usable():
+            return False
+        if self.name == "usb":  # pyusb imports without libusb, then finds no backend
+            return _usb_backend_found()
+        return True
+
+
+def _usb_backend_found() -> bool:
+    import usb.backend.libusb0
+    import usb.backend.libusb1
+    import usb.backend.openusb
+
+    backends = (usb.backend.libusb1, usb.backend.libusb0, usb.backend.openusb)
+    return any(b.get_backend() is not None for b in backends)
 
 
 def _build_usb(s: PrinterSettings) -> Escpos:
@@ -83,7 +96,14 @@ def _build_lp(s: PrinterSettings) -> Escpos:
 TRANSPORTS: dict[str, Transport] = {
     t.name: t
     for t in (
-        Transport("usb", Usb, True, False, "pyusb and libusb (pip install pyusb)", _build_usb),
+        Transport(
+            "usb",
+            Usb,
+            True,
+            False,
+            "pyusb and libusb (pip install pyusb; Debian: libusb-1.0-0)",
+            _build_usb,
+        ),
         Transport("serial", Serial, True, False, "pyserial", _build_serial),
         Transport("network", Network, True, False, "nothing", _build_network),
         Transport("file", File, False, False, "nothing", _build_file),

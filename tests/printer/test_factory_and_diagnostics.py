@@ -89,3 +89,19 @@ def test_printer_test_reports_a_failed_print(fonts: TicketFonts) -> None:
     printed, report = run_printer_test(fake)
     assert not printed
     assert "FAILED - PrintFailed: socket closed after 4000 bytes" in report
+
+
+def test_usb_printer_is_set_up_or_explains_what_is_missing(fonts: TicketFonts) -> None:
+    """No USB printer here: with pyusb + libusb the status is OFFLINE (device not found),
+    without them the factory says what to install. Either way nothing escapes untyped."""
+    from printer.transports import TRANSPORTS
+
+    settings = PrinterSettings(transport="usb", usb_vendor_id=0xFFFE, usb_product_id=0xFFFE)
+    if TRANSPORTS["usb"].usable():
+        printer = open_ticket_printer(settings, fonts)
+        assert isinstance(printer, EscposTicketPrinter)
+        reading = printer.check_status()
+        assert reading.status is PrinterStatus.OFFLINE and "not found" in reading.detail
+    else:
+        with pytest.raises(PrinterConfigError, match="pyusb"):
+            open_ticket_printer(settings, fonts)
