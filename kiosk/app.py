@@ -7,8 +7,6 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from printer.base import TicketPrinter
-from printer.factory import open_ticket_printer
 from PySide6.QtWidgets import QApplication
 
 from idreader.base import CardReader
@@ -25,7 +23,9 @@ from kiosk.services.staff import DEMO_PIN_HASH, StaffService
 from kiosk.services.tickets import TicketService, TicketSettings
 from kiosk.store.db import Database, open_database
 from kiosk.ui import theme
-from kiosk.ui.main_window import KioskServices, KioskWindow, UiSettings
+from kiosk.ui.main_window import KioskServices, KioskWindow, UiSettings, demo_geometry
+from printer.base import TicketPrinter
+from printer.factory import open_ticket_printer
 from printer.settings import PrinterSettings
 from printer.ticket import TicketFonts
 
@@ -234,6 +234,13 @@ def run(loaded: LoadedConfig, argv: Sequence[str] = ()) -> int:
         log_file,
     )
     app = ensure_qapplication(argv)
+    screen = app.primaryScreen()
+    if screen is not None:  # fit the 1080p design to this screen (a laptop in demo mode)
+        if loaded.config.kiosk.fullscreen:
+            size = screen.geometry().size()
+        else:
+            size = demo_geometry().size()
+        theme.set_scale(theme.scale_for(size.width(), size.height()))
     kiosk = build_kiosk(loaded)
     if loaded.demo:
         log.info("demo: ticket previews go to %s; staff PIN 000000", loaded.preview_dir)

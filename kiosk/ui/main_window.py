@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QMouseEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -64,6 +64,17 @@ class KioskServices:
     reader: ReaderService
     voice: VoiceService
     staff: StaffService
+
+
+def demo_geometry() -> QRect:
+    """A windowed kiosk: the largest 16:9 window that fits in 90% of the desktop."""
+    screen = QGuiApplication.primaryScreen()
+    if screen is None:
+        return QRect(0, 0, 1280, 720)
+    free = screen.availableGeometry()
+    width = min(int(free.width() * 0.9), int(free.height() * 0.9 * 16 / 9))
+    height = width * 9 // 16
+    return QRect(free.x() + (free.width() - width) // 2, free.y(), width, height)
 
 
 def reason_key(status: object) -> str:
@@ -192,7 +203,7 @@ class KioskWindow(QWidget):
                 self.setGeometry(screen.geometry())
             self.showFullScreen()
         else:
-            self.resize(1280, 800)
+            self.setGeometry(demo_geometry())
             self.show()
         if self.settings.hide_pointer:
             QGuiApplication.setOverrideCursor(Qt.CursorShape.BlankCursor)
@@ -442,11 +453,13 @@ class KioskWindow(QWidget):
         tray = QFrame()
         tray.setObjectName("DemoTray")
         row = QHBoxLayout(tray)
-        row.setContentsMargins(16, 8, 16, 8)
-        row.addWidget(label("演示：把身份证放到读卡器上 / Demo: lay a card", px=22, center=False))
+        row.setContentsMargins(theme.px(16), theme.px(8), theme.px(16), theme.px(8))
+        hint = label("演示：放身份证\nDemo: lay a card", px=24, center=False)
+        hint.setWordWrap(False)
+        row.addWidget(hint)
         self.demo_buttons: list[QPushButton] = []
         for index, (zh, en) in enumerate(labels):
-            button = big_button(f"🪪 {zh} / {en}", px=22, min_height=56)
+            button = big_button(f"{zh}\n{en}", px=24, min_height=96)
             button.setObjectName(f"DemoCard{index}")
             button.clicked.connect(lambda _=False, i=index: lay(i))
             row.addWidget(button)

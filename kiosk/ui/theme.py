@@ -37,9 +37,28 @@ def load_fonts(fonts_dir: Path) -> str:
     return family or FONT_FAMILY
 
 
-def font(px: int, bold: bool = False) -> QFont:
+_scale = 1.0
+
+
+def set_scale(factor: float) -> None:
+    """Scale every size: 1.0 is the design size (1920x1080 landscape, 1080x1920 portrait)."""
+    global _scale
+    _scale = max(0.4, min(factor, 2.0))
+
+
+def px(size: float) -> int:
+    return max(1, round(size * _scale))
+
+
+def scale_for(width: int, height: int) -> float:
+    """The scale that fits the design into a screen of ``width`` x ``height``."""
+    long_side, short_side = max(width, height), min(width, height)
+    return min(1.0, long_side / 1920, short_side / 1080)
+
+
+def font(size: int, bold: bool = False) -> QFont:
     f = QFont(FONT_FAMILY)
-    f.setPixelSize(px)
+    f.setPixelSize(px(size))
     f.setBold(bold)
     return f
 

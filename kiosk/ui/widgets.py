@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEasingCurve, QPoint, QRect, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
@@ -31,7 +31,7 @@ def label(
 def big_button(text: str, px: int = theme.TEXT_PX, min_height: int = 96) -> QPushButton:
     button = QPushButton(text)
     button.setFont(theme.font(px, bold=True))
-    button.setMinimumHeight(min_height)
+    button.setMinimumHeight(theme.px(min_height))
     button.setCursor(Qt.CursorShape.PointingHandCursor)
     return button
 
@@ -41,11 +41,11 @@ class TwoLineButton(QPushButton):
 
     def __init__(self, main_px: int = theme.TILE_NAME_PX, sub_px: int = theme.TEXT_PX) -> None:
         super().__init__()
-        self.setMinimumHeight(theme.TILE_MIN_HEIGHT_PX)
+        self.setMinimumHeight(theme.px(theme.TILE_MIN_HEIGHT_PX))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 12)
-        layout.setSpacing(4)
+        layout.setContentsMargins(theme.px(16), theme.px(12), theme.px(16), theme.px(12))
+        layout.setSpacing(theme.px(4))
         self.main = label(px=main_px, bold=True)
         self.sub = label(px=sub_px)
         for part in (self.main, self.sub):
@@ -69,7 +69,7 @@ class ServiceGrid(QWidget):
         self._catalogue = catalogue
         self._portrait: bool | None = None
         self._grid = QGridLayout(self)
-        self._grid.setSpacing(20)
+        self._grid.setSpacing(theme.px(20))
         self._grid.setContentsMargins(0, 0, 0, 0)
         self.tiles: dict[str, TwoLineButton] = {}
         for service in catalogue:
@@ -109,7 +109,7 @@ class CardAnimation(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.setMinimumSize(360, 300)
+        self.setMinimumSize(theme.px(360), theme.px(300))
         self._timer_id = 0
         self._phase = 0.0
 
@@ -136,7 +136,7 @@ class CardAnimation(QWidget):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.drawRoundedRect(reader, 16, 16)
         painter.setPen(QPen(QColor(theme.ON_DARK)))
-        painter.setFont(QFont(theme.FONT_FAMILY, 18))
+        painter.setFont(theme.font(24))
         painter.drawText(reader, Qt.AlignmentFlag.AlignCenter, "读卡区  ▼  Reader")
         t = QEasingCurve(QEasingCurve.Type.OutCubic).valueForProgress(min(self._phase * 1.6, 1.0))
         card_w = int(min(w * 0.46, h * 0.36 * 85.6 / 54))  # an ID card is 85.6 x 54 mm

@@ -22,17 +22,17 @@ class CardScreen(QWidget):
         self._lang = "zh"
 
         root = QVBoxLayout(self)
-        root.setContentsMargins(48, 32, 48, 32)
-        root.setSpacing(20)
+        root.setContentsMargins(theme.px(48), theme.px(32), theme.px(48), theme.px(32))
+        root.setSpacing(theme.px(20))
         self.chosen = label(px=theme.TITLE_PX, bold=True)
         root.addWidget(self.chosen)
 
         body = QHBoxLayout()
-        body.setSpacing(32)
+        body.setSpacing(theme.px(32))
         self.green = QFrame()
         self.green.setObjectName("GreenPanel")
         green = QVBoxLayout(self.green)
-        green.setContentsMargins(32, 32, 32, 32)
+        green.setContentsMargins(theme.px(32), theme.px(32), theme.px(32), theme.px(32))
         self.title = label(px=theme.TITLE_PX, bold=True)
         self.animation = CardAnimation()
         self.hint = label(px=theme.TEXT_PX + 2)

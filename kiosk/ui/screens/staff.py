@@ -36,7 +36,7 @@ class Keypad(QWidget):
         if secret:
             self.entry.setEchoMode(QLineEdit.EchoMode.Password)
         grid = QGridLayout(self)
-        grid.setSpacing(12)
+        grid.setSpacing(theme.px(12))
         grid.addWidget(self.entry, 0, 0, 1, 3)
         keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "X" if allow_x else "", "0", "⌫"]
         self.buttons: dict[str, QPushButton] = {}
@@ -76,9 +76,9 @@ class PinScreen(QWidget):
     def __init__(self) -> None:
         super().__init__()
         outer = QHBoxLayout(self)
-        outer.setContentsMargins(40, 32, 40, 32)
+        outer.setContentsMargins(theme.px(40), theme.px(32), theme.px(40), theme.px(32))
         column = QWidget()
-        column.setMaximumWidth(760)
+        column.setMaximumWidth(theme.px(760))
         root = QVBoxLayout(column)
         outer.addStretch(1)
         outer.addWidget(column, 4)
@@ -139,8 +139,8 @@ class ManualIdScreen(QWidget):
         super().__init__()
         root = QHBoxLayout(self)
         self._root = root
-        root.setContentsMargins(40, 32, 40, 32)
-        root.setSpacing(32)
+        root.setContentsMargins(theme.px(40), theme.px(32), theme.px(40), theme.px(32))
+        root.setSpacing(theme.px(32))
         left = QVBoxLayout()
         fields = QGridLayout()
         self.id_field = big_button("身份证号（可不填）\nID number (optional)", px=theme.TEXT_PX - 8)
@@ -237,8 +237,8 @@ class StaffPanel(QWidget):
         super().__init__()
         self._catalogue = catalogue
         root = QVBoxLayout(self)
-        root.setContentsMargins(32, 24, 32, 24)
-        root.setSpacing(16)
+        root.setContentsMargins(theme.px(32), theme.px(24), theme.px(32), theme.px(24))
+        root.setSpacing(theme.px(16))
         root.addWidget(label("工作人员面板 / Staff panel", px=theme.TITLE_PX, bold=True))
 
         status = QFrame()

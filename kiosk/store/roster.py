@@ -1,0 +1,750 @@
+"""The roster in the kiosk's database: keyed hashes only, replaced atomically, looked up fast.
+
+Three ways in, one table (``roster_entries``, keyed by ``(id_hash, category)``):
+
+- :func:`import_roster_file`: a technician's CSV file (``kiosk roster import FILE``).
+  A new random hash key is made for every file, and travels with the roster in
+  ``roster_meta``.
+- :func:`replace_roster`: a whole roster the hall server sends, already hashed with the
+  server's key.
+- :func:`apply_roster_delta`: the server's incremental update (upserts and deletes).
+
+**Atomic replace without blocking the ticket counter.** The ticket database is shared and
+every writer takes the write lock (``BEGIN IMMEDIATE``); a million-row insert in one
+transaction would hold it for seconds and stall ticket issuing. So a replace fills a
+private staging table (``roster_entries_staging_<random>``, same shape, ``WITHOUT ROWID``)
+in committed chunks of :data:`CHUNK_ROWS` rows, reading and hashing the next chunk while
+the lock is free, and then swaps it in with one short transaction: ``DROP TABLE
+roster_entries``, ``ALTER TABLE ... RENAME TO roster_entries`` and the new
+``roster_meta`` row. SQLite DDL is transactional, so until that commit the old roster is
+complete and in use, and a failure anywhere (a bad row, an exception, a crash, a power
+cut) leaves it so. A leftover staging table is dropped when the next replace starts; a
+replace whose staging table vanished (a second import started meanwhile) or whose roster
+changed underneath it (a delta landed) fails instead of mixing rosters.
+
+**Row errors.** A file with any invalid row is not installed: every invalid row is
+reported with its line number (up to ``max_errors`` of them, plus the total count) and the
+old roster stays, so the technician fixes the file and imports again. Installing the valid
+part instead would silently drop the people whose rows were mistyped, and a file with a
+systematic mistake (columns swapped) would empty the roster. A file with a header and no
+rows is refused too. A person listed twice in one category keeps the later line.
+
+No plain ID number is stored or logged here: numbers are hashed as they are read, and
+messages carry only masked numbers.
+"""
+
+from __future__ import annotations
+
+import logging
+import marshal
+import re
+import secrets
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from operator import itemgetter
+from pathlib import Path
+
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
+
+from idreader.errors import InvalidIdNumber
+from idreader.idnumber import mask_id_number
+from kiosk.domain.clock import Clock, business_day
+from kiosk.domain.eligibility import Category, RosterMatch
+from kiosk.store.db import Database, StoreError
+from kiosk.store.models import RosterEntry, RosterMeta
+from sync.roster import (
+    HASH_BYTES,
+    RosterFileError,
+    RosterRow,
+    RowError,
+    keyed_hash,
+    make_hasher,
+    read_roster_csv,
+)
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "CHUNK_ROWS",
+    "Entry",
+    "ImportReport",
+    "RosterChangedError",
+    "RosterFileError",
+    "RosterInfo",
+    "RosterStoreError",
+    "apply_roster_delta",
+    "import_roster_file",
+    "lookup",
+    "replace_roster",
+    "roster_info",
+]
+
+#: One roster entry as the store takes it: keyed hash, category, valid from, valid to.
+Entry = tuple[bytes, Category, date | None, date | None]
+#: An entry as it is written: hash, category code, ISO dates (as SQLAlchemy's Date stores).
+_Row = tuple[bytes, str, str | None, str | None]
+#: A delete: one category of a person, or all of them (``None``).
+DeleteKey = tuple[bytes, Category | None]
+
+#: Rows per staging transaction: small enough that a ticket writer waits well under a
+#: second for the lock, large enough that the per-commit fsync does not dominate.
+CHUNK_ROWS = 20_000
+
+ENTRIES_TABLE = RosterEntry.__tablename__
+STAGING_PREFIX = "roster_entries_staging"
+META_ID = 1
+KEY_BYTES = 32
+_KEY_LENGTHS = range(16, 65)  # roster_meta.hash_key holds up to 64 bytes
+_LABEL_MAX = 64
+_SOURCE_MAX = 200
+
+
+class RosterStoreError(StoreError):
+    """The roster could not be read or changed as asked."""
+
+
+class RosterChangedError(RosterStoreError):
+    """The roster changed underneath a replace or a delta (another import, a sync)."""
+
+
+@dataclass(frozen=True)
+class RosterInfo:
+    """The roster in use."""
+
+    version: int
+    label: str
+    entries: int
+    imported_at: datetime
+    source: str
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import found and did.
+
+    ``rows_read`` counts data rows (blank lines aside); ``entries`` is the number of
+    distinct (person, category) entries installed, or, for a dry run or a rejected file,
+    the number of valid rows. ``errors`` holds the first ``max_errors`` invalid rows,
+    ``error_count`` all of them. ``version`` is the roster version in use afterwards
+    (0: none).
+    """
+
+    rows_read: int
+    entries: int
+    errors: list[RowError]
+    replaced: bool
+    version: int
+    error_count: int = 0
+    duplicates: int = 0
+    dry_run: bool = False
+    file_name: str = ""
+
+    def summary(self) -> str:
+        """One line for a technician's terminal (the errors are listed separately)."""
+        what = f"{self.file_name}: " if self.file_name else ""
+        text = f"{what}{self.rows_read} rows, {self.error_count} invalid"
+        if self.duplicates:
+            text += f", {self.duplicates} repeated"
+        if self.replaced:
+            return f"{text}; installed {self.entries} entries as roster version {self.version}"
+        if self.dry_run:
+            verdict = "would install" if not self.error_count else "would NOT install"
+            return f"{text}; dry run, {verdict} {self.entries} entries"
+        return f"{text}; NOT installed, roster version {self.version} stays in use"
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def roster_info(db: Database) -> RosterInfo | None:
+    """The roster in use, or None when the kiosk has none yet."""
+    with db.read() as session:
+        meta = session.get(RosterMeta, META_ID)
+        if meta is None:
+            return None
+        return _info(meta)
+
+
+def lookup(db: Database, id_number: str, *, today: date | None = None) -> list[RosterMatch]:
+    """Every roster entry of this person, whatever its validity (the caller decides).
+
+    The number is hashed with the key of the roster in use, read in the same snapshot as
+    the entries, so a roster swapped in meanwhile is never half-seen. ``today`` is the day
+    the number's birth date is checked against. Something that is not a valid ID number
+    (a foreigner's 2017 card number, a misread) cannot be on the roster: empty list. No
+    roster: empty list.
+    """
+    with db.read() as session:
+        connection = session.connection()
+        row = connection.exec_driver_sql(
+            "SELECT hash_key FROM roster_meta WHERE id = ?", (META_ID,)
+        ).first()
+        if row is None:
+            return []
+        try:
+            digest = keyed_hash(bytes(row[0]), id_number, today=today)
+        except InvalidIdNumber as e:
+            log.info("roster lookup of %s: not an ID number (%s)", _mask(id_number), e)
+            return []
+        rows = connection.exec_driver_sql(
+            f"SELECT category, valid_from, valid_to FROM {ENTRIES_TABLE} WHERE id_hash = ?",
+            (digest,),
+        ).all()
+    return [RosterMatch(Category(c), _date(f), _date(t)) for c, f, t in rows]
+
+
+# --- replacing ----------------------------------------------------------------------------
+
+
+def import_roster_file(
+    db: Database,
+    path: Path | str,
+    *,
+    clock: Clock,
+    dry_run: bool = False,
+    key: bytes | None = None,
+    label: str | None = None,
+    max_errors: int = 1000,
+) -> ImportReport:
+    """Read a roster CSV file (see :mod:`sync.roster`) and, if every row is valid, install it.
+
+    With ``dry_run`` the file is only checked; the database is not touched. ``key`` is
+    the hash key (default: 32 fresh random bytes); ``label`` the version text shown to
+    staff (default: the file name). Raises :class:`RosterFileError` when the file cannot be
+    read as a roster at all, :class:`RosterStoreError` when the database fails; in both
+    cases the old roster stays in use.
+    """
+    path = Path(path)
+    today = business_day(clock.now())
+    state = _ReadState(max_errors)
+    rows = read_roster_csv(path, today=today)
+    started = time.perf_counter()
+
+    if dry_run:
+        for item in rows:
+            if isinstance(item, RowError):
+                state.add_error(item)
+            else:
+                state.valid += 1
+        state.refuse_empty(path)
+        info = roster_info(db)
+        report = state.report(
+            path, replaced=False, version=info.version if info else 0, dry_run=True
+        )
+        log.info("roster dry run: %s", report.summary())
+        return report
+
+    hash_key = secrets.token_bytes(KEY_BYTES) if key is None else key
+    _check_key(hash_key)
+    hasher = make_hasher(hash_key)
+
+    iso = _IsoDates()
+
+    def staged_rows() -> Iterator[_Row]:
+        # The hot loop of an import: a million turns, so plain locals and tuples.
+        texts = iso.texts
+        for item in rows:
+            if type(item) is not RosterRow:
+                state.add_error(item)  # type: ignore[arg-type]
+                continue
+            state.valid += 1
+            if state.error_count:
+                continue  # refused anyway; keep reading to report every error
+            _, number, category, valid_from, valid_to = item
+            try:
+                yield (hasher(number), category._value_, texts[valid_from], texts[valid_to])
+            except KeyError:
+                yield (hasher(number), category._value_, iso(valid_from), iso(valid_to))
+
+    def rejected() -> bool:
+        return state.error_count > 0 or state.rows_read == 0
+
+    try:
+        info, staged = _replace(
+            db,
+            staged_rows(),
+            key=hash_key,
+            label=(label or path.name)[:_LABEL_MAX],
+            source=f"file:{path.name}"[:_SOURCE_MAX],
+            clock=clock,
+            abort=rejected,
+        )
+    finally:
+        rows.close()
+    if info is None:
+        state.refuse_empty(path)
+        current = roster_info(db)
+        report = state.report(path, replaced=False, version=current.version if current else 0)
+        log.warning("roster import refused: %s", report.summary())
+        for error in report.errors[:5]:
+            log.warning("  %s", error)
+        return report
+    report = state.report(
+        path, replaced=True, version=info.version, entries=info.entries, staged=staged
+    )
+    log.info("roster import: %s (%.1f s)", report.summary(), time.perf_counter() - started)
+    return report
+
+
+def replace_roster(
+    db: Database,
+    entries: Iterable[Entry],
+    *,
+    key: bytes,
+    version_label: str,
+    source: str,
+    clock: Clock,
+) -> RosterInfo:
+    """Install a whole roster of already-hashed entries (from the hall server).
+
+    ``key`` is the HMAC key the entries were hashed with; lookups will use it. ``entries``
+    is consumed lazily, in chunks; if it raises, nothing changes. An empty iterable
+    installs an empty roster (the server says nobody is on it).
+    """
+    _check_key(key)
+    iso = _IsoDates()
+    info, _ = _replace(
+        db,
+        (_entry_row(entry, iso) for entry in entries),
+        key=key,
+        label=version_label[:_LABEL_MAX],
+        source=source[:_SOURCE_MAX],
+        clock=clock,
+        abort=None,
+    )
+    assert info is not None
+    return info
+
+
+def apply_roster_delta(
+    db: Database,
+    upserts: Iterable[Entry],
+    deletes: Iterable[DeleteKey],
+    *,
+    version_label: str,
+    clock: Clock,
+    base_label: str | None = None,
+) -> RosterInfo:
+    """Change part of the roster in one transaction: deletes first, then upserts.
+
+    A delete names one category of a person (``(hash, category)``) or all of them
+    (``(hash, None)``); deleting what is not there is no error. An upsert inserts or
+    overwrites one (person, category) entry. The roster's version goes up by one and its
+    label becomes ``version_label``; upserted entries carry the new version. With
+    ``base_label``, the delta applies only on top of that roster version
+    (:class:`RosterChangedError` otherwise, so the caller can fetch a whole roster).
+    Meant for server increments (thousands of entries); the whole delta is held in memory.
+    """
+    iso = _IsoDates()
+    rows = [_entry_row(entry, iso) for entry in upserts]
+    pairs: list[tuple[bytes, str]] = []
+    people: list[tuple[bytes]] = []
+    for digest, category in deletes:
+        _check_hash(digest)
+        if category is None:
+            people.append((digest,))
+        else:
+            pairs.append((digest, category.value))
+    started = time.perf_counter()
+    with db.write() as session:
+        meta = session.get(RosterMeta, META_ID)
+        if meta is None:
+            raise RosterStoreError("there is no roster to apply a delta to; install one first")
+        if base_label is not None and meta.label != base_label:
+            raise RosterChangedError(
+                f"the delta applies to roster {base_label!r}, the kiosk has {meta.label!r}"
+            )
+        version = meta.version + 1
+        connection = session.connection()
+        removed = 0
+        if pairs:
+            removed += connection.exec_driver_sql(
+                f"DELETE FROM {ENTRIES_TABLE} WHERE id_hash = ? AND category = ?", pairs
+            ).rowcount
+        if people:
+            removed += connection.exec_driver_sql(
+                f"DELETE FROM {ENTRIES_TABLE} WHERE id_hash = ?", people
+            ).rowcount
+        added = 0
+        if rows:
+            versioned = [(*row, version) for row in rows]
+            connection.exec_driver_sql(
+                f"UPDATE {ENTRIES_TABLE} SET valid_from = ?, valid_to = ?, version = ?"
+                " WHERE id_hash = ? AND category = ?",
+                [(f, t, v, h, c) for h, c, f, t, v in versioned],
+            )
+            added = connection.exec_driver_sql(
+                f"INSERT OR IGNORE INTO {ENTRIES_TABLE}"
+                " (id_hash, category, valid_from, valid_to, version) VALUES (?, ?, ?, ?, ?)",
+                versioned,
+            ).rowcount
+        meta.version = version
+        meta.label = version_label[:_LABEL_MAX]
+        meta.entries = meta.entries + added - removed
+        meta.imported_at = clock.now()
+        info = _info(meta)
+    log.info(
+        "roster delta %s: %d upserts (%d new), %d removed, now version %d with %d entries"
+        " (%.0f ms)",
+        info.label,
+        len(rows),
+        added,
+        removed,
+        info.version,
+        info.entries,
+        (time.perf_counter() - started) * 1000,
+    )
+    return info
+
+
+# --- the staging mechanism ----------------------------------------------------------------
+
+
+def _replace(
+    db: Database,
+    rows: Iterable[_Row],
+    *,
+    key: bytes,
+    label: str,
+    source: str,
+    clock: Clock,
+    abort: Callable[[], bool] | None,
+) -> tuple[RosterInfo | None, int]:
+    """Sort ``rows`` by key, stage them, swap them in. (None, rows) when ``abort()`` says so.
+
+    Phase 1 reads all of ``rows`` into a bucketed spill file: no database work yet, so a
+    file with errors never writes anything. Phase 2 stages the rows in key order, chunk by
+    chunk; phase 3 is the swap.
+    """
+    started = time.perf_counter()
+    with _Spill(db.path.parent) as spill:
+        spill.add_all(rows)
+        if abort is not None and abort():
+            return None, spill.rows
+        read_s = time.perf_counter() - started
+        base_version = _current_version(db)
+        version = base_version + 1
+        staging = _create_staging(db)
+        try:
+            staged = _fill_staging(db, staging, spill.chunks(CHUNK_ROWS), version)
+            count = _count_staged(db, staging)
+            log.info(
+                "roster: %d rows read and sorted in %.1f s, staged in %.1f s",
+                staged,
+                read_s,
+                time.perf_counter() - started - read_s,
+            )
+            info = _swap(
+                db,
+                staging,
+                base_version=base_version,
+                meta=RosterMeta(
+                    id=META_ID,
+                    version=version,
+                    label=label,
+                    hash_key=key,
+                    source=source,
+                    entries=count,
+                    imported_at=clock.now(),
+                ),
+            )
+        except BaseException:
+            _drop_staging(db, staging, quiet=True)
+            raise
+    return info, staged
+
+
+class _Spill:
+    """Rows bucketed by the first byte of their hash, in a temporary file.
+
+    Rows arrive in file order, i.e. in random key order. Inserting them like that into
+    the B-tree touches every page for every chunk (slow, and the table ends up ~70% full);
+    inserting them in key order is an append. The spill file lets phase 2 produce the rows
+    in key order, one chunk at a time, without holding a million rows in memory. It holds
+    keyed hashes only, never a number, and is deleted when closed (or when the process
+    dies: it has no name on POSIX and is delete-on-close on Windows).
+    """
+
+    BUCKETS = 256
+    FLUSH_ROWS = 100_000
+
+    def __init__(self, directory: Path) -> None:
+        # Closed by __exit__; the _Spill is the context manager.
+        self._file = tempfile.TemporaryFile(prefix="roster-spill-", dir=directory)  # noqa: SIM115
+        self._blocks: list[list[tuple[int, int]]] = [[] for _ in range(self.BUCKETS)]
+        self._buffers: list[list[_Row]] = [[] for _ in range(self.BUCKETS)]
+        self.rows = 0
+
+    def __enter__(self) -> _Spill:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._file.close()
+
+    def add_all(self, rows: Iterable[_Row]) -> None:
+        buffers = self._buffers
+        buffered = 0
+        for row in rows:
+            buffers[row[0][0]].append(row)
+            buffered += 1
+            if buffered >= self.FLUSH_ROWS:
+                self.rows += buffered
+                buffered = 0
+                self._flush()
+        self.rows += buffered
+        self._flush()
+
+    def _flush(self) -> None:
+        for bucket, buffer in enumerate(self._buffers):
+            if buffer:
+                data = marshal.dumps(buffer)
+                self._blocks[bucket].append((self._file.tell(), len(data)))
+                self._file.write(data)
+                buffer.clear()
+
+    def chunks(self, size: int) -> Iterator[list[_Row]]:
+        """All rows in key order (of two rows with one key, the later stays later)."""
+        pending: list[_Row] = []
+        for blocks in self._blocks:
+            bucket: list[_Row] = []
+            for offset, length in blocks:
+                self._file.seek(offset)
+                bucket.extend(marshal.loads(self._file.read(length)))
+            bucket.sort(key=_HASH)  # stable
+            pending.extend(bucket)
+            while len(pending) >= size:
+                yield pending[:size]
+                del pending[:size]
+        if pending:
+            yield pending
+
+
+_HASH = itemgetter(0)
+
+
+def _current_version(db: Database) -> int:
+    with db.read() as session:
+        meta = session.get(RosterMeta, META_ID)
+        return meta.version if meta is not None else 0
+
+
+def _staging_tables(connection: Connection) -> list[str]:
+    rows = connection.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB ?",
+        (f"{STAGING_PREFIX}*",),
+    ).all()
+    return [name for (name,) in rows]
+
+
+_CREATE_TABLE = re.compile(r'^\s*CREATE\s+TABLE\s+("?)(\w+)\1', re.IGNORECASE)
+
+
+def _create_staging(db: Database) -> str:
+    """Drop leftover staging tables and create a new one shaped like ``roster_entries``.
+
+    The shape is copied from the live table's DDL, so it follows whatever the migrations
+    made of it. The name is unique per replace, so two imports never fill one table.
+    """
+    name = f"{STAGING_PREFIX}_{secrets.token_hex(4)}"
+    with db.write() as session:
+        connection = session.connection()
+        for leftover in _staging_tables(connection):
+            log.warning("dropping leftover roster staging table %s", leftover)
+            connection.exec_driver_sql(f'DROP TABLE "{leftover}"')
+        row = connection.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (ENTRIES_TABLE,)
+        ).first()
+        if row is None or not _CREATE_TABLE.match(row[0]):
+            raise RosterStoreError(f"the {ENTRIES_TABLE} table is missing; migrate the database")
+        connection.exec_driver_sql(_CREATE_TABLE.sub(f'CREATE TABLE "{name}"', row[0], count=1))
+    return name
+
+
+def _fill_staging(db: Database, staging: str, chunks: Iterable[list[_Row]], version: int) -> int:
+    """Insert the chunks, one committed transaction each; returns how many rows.
+
+    Each chunk is prepared (read back, sorted) outside any transaction, so the write lock
+    is held only while a chunk is inserted and other writers get in between.
+    """
+    sql = (
+        f'INSERT OR REPLACE INTO "{staging}"'
+        f" (id_hash, category, valid_from, valid_to, version) VALUES (?, ?, ?, ?, {version:d})"
+    )
+    staged = 0
+    for chunk in chunks:
+        _insert_chunk(db, sql, chunk)
+        staged += len(chunk)
+    return staged
+
+
+def _insert_chunk(db: Database, sql: str, chunk: list[_Row]) -> None:
+    with db.write() as session:
+        session.connection().exec_driver_sql(sql, chunk)
+
+
+def _count_staged(db: Database, staging: str) -> int:
+    # Outside the write lock: only this replace writes to its staging table.
+    with db.read() as session:
+        count = session.connection().exec_driver_sql(f'SELECT count(*) FROM "{staging}"')
+        return int(count.scalar_one())
+
+
+def _swap(db: Database, staging: str, *, base_version: int, meta: RosterMeta) -> RosterInfo:
+    """The one short transaction that makes the staged roster the roster in use."""
+    started = time.perf_counter()
+    with db.write() as session:
+        connection = session.connection()
+        current = session.get(RosterMeta, META_ID)
+        current_version = current.version if current is not None else 0
+        if current_version != base_version:
+            raise RosterChangedError(
+                f"the roster changed during the import (version {base_version} became"
+                f" {current_version}); nothing was replaced, run it again"
+            )
+        if staging not in _staging_tables(connection):
+            raise RosterChangedError(
+                "another roster import started meanwhile and took over; nothing was replaced"
+            )
+        connection.exec_driver_sql(f'DROP TABLE "{ENTRIES_TABLE}"')
+        connection.exec_driver_sql(f'ALTER TABLE "{staging}" RENAME TO "{ENTRIES_TABLE}"')
+    with db.write() as session:
+        current = session.get(RosterMeta, META_ID)
+        _write_meta(session, current, meta)
+        info = _info(meta)
+    log.info(
+        "roster version %d (%s, %d entries) in use; swap held the write lock %.0f ms",
+        info.version,
+        info.label,
+        info.entries,
+        (time.perf_counter() - started) * 1000,
+    )
+    return info
+
+
+def _write_meta(session: Session, current: RosterMeta | None, new: RosterMeta) -> None:
+    if current is None:
+        session.add(new)
+        return
+    current.version = new.version
+    current.label = new.label
+    current.hash_key = new.hash_key
+    current.source = new.source
+    current.entries = new.entries
+    current.imported_at = new.imported_at
+
+
+def _drop_staging(db: Database, staging: str, *, quiet: bool = False) -> None:
+    try:
+        with db.write() as session:
+            session.connection().exec_driver_sql(f'DROP TABLE IF EXISTS "{staging}"')
+    except StoreError as e:
+        if not quiet:
+            raise
+        log.warning("could not drop roster staging table %s (next import will): %s", staging, e)
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+@dataclass
+class _ReadState:
+    """Counts and errors of one file read."""
+
+    max_errors: int
+    valid: int = 0
+    error_count: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def rows_read(self) -> int:
+        return self.valid + self.error_count
+
+    def add_error(self, error: RowError) -> None:
+        self.error_count += 1
+        if len(self.errors) < self.max_errors:
+            self.errors.append(error)
+
+    def refuse_empty(self, path: Path) -> None:
+        if self.rows_read == 0:
+            raise RosterFileError(
+                f"the roster file {path.name} has a header but no rows; an empty roster"
+                " is not installed from a file"
+            )
+
+    def report(
+        self,
+        path: Path,
+        *,
+        replaced: bool,
+        version: int,
+        entries: int | None = None,
+        staged: int = 0,
+        dry_run: bool = False,
+    ) -> ImportReport:
+        return ImportReport(
+            rows_read=self.rows_read,
+            entries=self.valid if entries is None else entries,
+            errors=list(self.errors),
+            replaced=replaced,
+            version=version,
+            error_count=self.error_count,
+            duplicates=staged - entries if entries is not None else 0,
+            dry_run=dry_run,
+            file_name=path.name,
+        )
+
+
+class _IsoDates:
+    """date -> 'YYYY-MM-DD' (what SQLAlchemy's Date stores in SQLite), memoised.
+
+    ``texts`` is the cache itself (``None`` -> ``None`` included), for hot loops that
+    index it directly and call the object only on a miss.
+    """
+
+    LIMIT = 50_000
+
+    def __init__(self) -> None:
+        self.texts: dict[date | None, str | None] = {None: None}
+
+    def __call__(self, day: date | None) -> str | None:
+        if day is None:
+            return None
+        text = self.texts.get(day)
+        if text is None:
+            text = day.isoformat()
+            if len(self.texts) < self.LIMIT:
+                self.texts[day] = text
+        return text
+
+
+def _entry_row(entry: Entry, iso: _IsoDates) -> _Row:
+    digest, category, valid_from, valid_to = entry
+    if type(digest) is not bytes or len(digest) != HASH_BYTES:
+        _check_hash(digest)
+    return (digest, category._value_, iso(valid_from), iso(valid_to))
+
+
+def _check_hash(digest: object) -> None:
+    if not isinstance(digest, bytes) or len(digest) != HASH_BYTES:
+        raise RosterStoreError(f"a roster entry's key must be a {HASH_BYTES}-byte keyed hash")
+
+
+def _check_key(key: bytes) -> None:
+    if not isinstance(key, bytes) or len(key) not in _KEY_LENGTHS:
+        raise RosterStoreError("a roster hash key must be 16 to 64 bytes")
+
+
+def _info(meta: RosterMeta) -> RosterInfo:
+    return RosterInfo(meta.version, meta.label, meta.entries, meta.imported_at, meta.source)
+
+
+def _date(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _mask(id_number: object) -> str:
+    return mask_id_number(id_number if isinstance(id_number, str) else "")
