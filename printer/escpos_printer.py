@@ -20,7 +20,13 @@ from printer.profiles import load_profile, profile_dots_per_mm, profile_width_do
 from printer.settings import PrinterSettings
 from printer.status import PrinterStatus, StatusReading, decode_online, decode_paper
 from printer.ticket import TicketContent, TicketFonts, render_ticket
-from printer.transports import TRANSPORTS, drain_replies, open_device, read_reply
+from printer.transports import (
+    TRANSPORTS,
+    confirm_timeout_s,
+    drain_replies,
+    open_device,
+    read_reply,
+)
 
 log = logging.getLogger(__name__)
 #: Every byte exchange is logged here at DEBUG (device traffic has its own logger).
@@ -105,10 +111,10 @@ class EscposTicketPrinter:
             f"the {self._transport.name} transport cannot read printer status back",
         )
 
-    def _ask(self, device: Escpos, query: bytes) -> bytes:
+    def _ask(self, device: Escpos, query: bytes, timeout_s: float | None = None) -> bytes:
         drain_replies(self._transport, device)
         device._raw(query)
-        reply = read_reply(self._transport, device, self._settings.timeout_s)
+        reply = read_reply(self._transport, device, timeout_s or self._settings.timeout_s)
         traffic_log.debug("query %s -> %s", query.hex(" "), reply.hex(" ") or "(no reply)")
         return reply
 
@@ -173,7 +179,10 @@ class EscposTicketPrinter:
             except Exception as e:
                 raise PrintFailed(f"sending {job} failed part-way: {_oneline(e)}") from e
             if t.reads_status and self._settings.read_status:
-                self._confirm_printed(device, job)
+                ticket_mm = image.height / self._dots_per_mm
+                ticket_bytes = image.height * (image.width + 7) // 8
+                timeout = confirm_timeout_s(self._settings, ticket_mm, ticket_bytes)
+                self._confirm_printed(device, job, timeout)
         except BaseException:
             _close_quietly(device)
             raise
@@ -187,11 +196,11 @@ class EscposTicketPrinter:
             raise PrintFailed(f"{job}: lp exited with status {lp_process.returncode}")
         log.info("printed %s on %s", job, self._settings.describe())
 
-    def _confirm_printed(self, device: Escpos, job: str) -> None:
+    def _confirm_printed(self, device: Escpos, job: str, timeout_s: float) -> None:
         """Ask for paper status after the ticket: a dropped connection or an empty roll
         shows here even when every write had returned (the bytes may still sit in a buffer)."""
         try:
-            reply = self._ask(device, RT_STATUS_PAPER)
+            reply = self._ask(device, RT_STATUS_PAPER, timeout_s)
         except Exception as e:
             raise PrintFailed(
                 f"{job}: printer stopped answering after sending: {_oneline(e)}"

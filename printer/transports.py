@@ -148,13 +148,15 @@ def drain_replies(transport: Transport, device: Escpos) -> None:
 
 
 def read_reply(transport: Transport, device: Escpos, timeout_s: float) -> bytes:
-    """Read the reply to one real-time query: b"" when nothing came in time.
+    """Read the reply to one real-time query: b"" when nothing came within ``timeout_s``.
 
     Serial reads a single byte (``read(16)`` would always wait out the whole timeout);
     USB and network return as soon as anything arrives.
     """
     if transport.name == "serial":
-        return bytes(device.device.read(1))
+        port = device.device
+        port.timeout = timeout_s
+        return bytes(port.read(1))
     if transport.name == "usb":
         import usb.core  # only reachable when pyusb is installed
 
@@ -163,8 +165,25 @@ def read_reply(transport: Transport, device: Escpos, timeout_s: float) -> bytes:
         except usb.core.USBTimeoutError:
             return b""
     if transport.name == "network":
+        sock: socket.socket = device.device
+        sock.settimeout(timeout_s)
         try:
-            return bytes(device.device.recv(16))
+            return bytes(sock.recv(16))
         except TimeoutError:
             return b""
+        finally:
+            sock.settimeout(device.timeout)
     raise NotImplementedError(f"{transport.name} cannot read status back")
+
+
+def confirm_timeout_s(settings: PrinterSettings, ticket_mm: float, ticket_bytes: int) -> float:
+    """How long the reply to a query sent right after a ticket may take.
+
+    A write returns once the bytes are in the OS buffer; the printer takes them only as
+    fast as it prints, and answers the query when it gets to it. Allow printing the whole
+    ticket at a slow 40 mm/s, and for serial the whole ticket at the line rate on top.
+    """
+    timeout = settings.timeout_s + ticket_mm / 40.0
+    if settings.transport == "serial":
+        timeout += ticket_bytes * 10 / settings.serial_baudrate
+    return timeout

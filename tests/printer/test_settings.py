@@ -72,3 +72,12 @@ def test_every_transport_is_described() -> None:
     for name in TRANSPORT_NAMES:
         s = PrinterSettings(transport=name, **required.get(name, {}))  # type: ignore[arg-type]
         assert s.describe().endswith("80 mm paper, profile TM-T20II")
+
+
+def test_confirmation_waits_for_the_printer_to_print_the_ticket() -> None:
+    from printer.transports import confirm_timeout_s
+
+    network = PrinterSettings(transport="network", host="h", timeout_s=3)
+    assert confirm_timeout_s(network, ticket_mm=100, ticket_bytes=50_000) == 3 + 100 / 40
+    serial = PrinterSettings(transport="serial", serial_port="p", serial_baudrate=115200)
+    assert confirm_timeout_s(serial, 100, 57_600) == 3 + 100 / 40 + 5.0  # 576,000 bits
