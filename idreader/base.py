@@ -191,12 +191,6 @@ class ThreadedReader(CallbackReader):
         if self._stop_event.is_set():
             raise StopRequested
 
-    def _sleep(self, seconds: float) -> None:
-        """Sleep unless stopped (then raise StopRequested)."""
-        if seconds > 0 and self._stop_event.wait(seconds):
-            raise StopRequested
-        self._check_stop()
-
     def _run(self) -> None:
         while not self._stop_event.is_set():
             try:

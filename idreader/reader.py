@@ -10,12 +10,13 @@ One laying is reported once: the module stops finding a card it has read until t
 is lifted and laid again. For firmware that keeps finding it, the loop reads it again but
 reports it only if it is a different card, until a poll finds no card.
 
-Failures: the port failing or vanishing -> OFFLINE (at the next poll, so within one poll
-interval plus a reply timeout); no replies or broken replies on several polls in a row, or
-a module fault (not authorised, self-test failed ...) -> ERROR. In both cases the port is
-closed at once and reopened every ``reconnect_interval_s`` until the reader answers again:
-nobody has to restart anything. Problems with one card (moved while reading, data not
-valid) go to ``on_card_error`` once per laying and do not change the reader's state.
+Failures: the port failing or vanishing -> OFFLINE (at once: between polls the loop waits
+on the port itself, which reports a hang-up immediately); no replies or broken replies on
+several polls in a row, or a module fault (not authorised, self-test failed ...) -> ERROR.
+In both cases the port is closed at once and reopened every ``reconnect_interval_s`` until
+the reader answers again: nobody has to restart anything. Problems with one card (moved
+while reading, data not valid) go to ``on_card_error`` once per laying and do not change
+the reader's state.
 
 Port: a device path, a symlink to one, or a pyserial URL; ``None`` probes the machine's
 serial ports (USB adapters first) with the module-status command, and probes again after
@@ -125,6 +126,18 @@ class _Link:
                     wire_log.debug("%s rx %s", transport.url, truncated)
                     raise truncated
                 raise NoReply(f"no reply from the reader on {transport.url} in {timeout_s:.2f} s")
+
+    def idle_until(self, deadline: float) -> None:
+        """Wait for the next poll while watching the port, so that a vanished device is
+        noticed at once (a hung-up port reads as ready and then fails), not at the next
+        request. Unsolicited bytes are dropped."""
+        while True:
+            self._check_stop()
+            if time.monotonic() >= deadline:
+                return
+            chunk = self.transport.read_some()
+            if chunk:
+                wire_log.debug("%s rx %d unsolicited bytes dropped", self.transport.url, len(chunk))
 
     def close(self) -> None:
         self.transport.close()
@@ -285,7 +298,7 @@ class SerialCardReader(ThreadedReader):
         error_reported = False  # a card error of this laying went to on_card_error
         next_poll = time.monotonic()
         while True:
-            self._sleep(next_poll - time.monotonic())
+            link.idle_until(next_poll)
             next_poll = max(next_poll + self._poll_interval_s, time.monotonic())
             try:
                 reply = link.transact(FIND_CARD_REQUEST, self._reply_timeout_s, _fits_find)
