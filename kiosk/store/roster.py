@@ -340,7 +340,7 @@ def apply_roster_delta(
     Meant for server increments (thousands of entries); the whole delta is held in memory.
     """
     iso = _IsoDates()
-    rows = [_entry_row(entry, iso) for entry in upserts]
+    rows = sorted((_entry_row(entry, iso) for entry in upserts), key=_HASH)
     pairs: list[tuple[bytes, str]] = []
     people: list[tuple[bytes]] = []
     for digest, category in deletes:
@@ -348,7 +348,10 @@ def apply_roster_delta(
         if category is None:
             people.append((digest,))
         else:
-            pairs.append((digest, category.value))
+            pairs.append((digest, category._value_))
+    # In key order, consecutive statements mostly touch the pages the last one touched.
+    pairs.sort()
+    people.sort()
     started = time.perf_counter()
     with db.write() as session:
         meta = session.get(RosterMeta, META_ID)
@@ -611,8 +614,6 @@ def _swap(db: Database, staging: str, *, base_version: int, meta: RosterMeta) ->
             )
         connection.exec_driver_sql(f'DROP TABLE "{ENTRIES_TABLE}"')
         connection.exec_driver_sql(f'ALTER TABLE "{staging}" RENAME TO "{ENTRIES_TABLE}"')
-    with db.write() as session:
-        current = session.get(RosterMeta, META_ID)
         _write_meta(session, current, meta)
         info = _info(meta)
     log.info(
