@@ -101,31 +101,37 @@ class _Link:
             wire_log.debug("%s tx %s", transport.url, describe_request(request))
         transport.write(request)
         deadline = time.monotonic() + timeout_s
+        discarded_before = self._decoder.discarded
         pending_error: FrameError | None = None
         while True:
             self._check_stop()
             chunk = transport.read_some()
-            if chunk:
-                for item in self._decoder.feed(chunk):
-                    if isinstance(item, Response):
-                        if wire_log.isEnabledFor(logging.DEBUG):
-                            wire_log.debug("%s rx %s", transport.url, describe_response(item))
-                        if fits is None or fits(item):
-                            return item
-                        wire_log.debug("%s skipped a stale reply", transport.url)
-                        continue
-                    wire_log.debug("%s rx broken frame: %s", transport.url, item)
-                    pending_error = pending_error or item
-                continue
-            if pending_error is not None:
+            for item in self._decoder.feed(chunk) if chunk else ():
+                if isinstance(item, Response):
+                    if wire_log.isEnabledFor(logging.DEBUG):
+                        wire_log.debug("%s rx %s", transport.url, describe_response(item))
+                    if fits is None or fits(item):
+                        return item
+                    wire_log.debug("%s skipped a stale reply", transport.url)
+                    continue
+                wire_log.debug("%s rx broken frame: %s", transport.url, item)
+                pending_error = pending_error or item
+            if pending_error is not None and not chunk:
                 # A broken frame and then a quiet line: no good reply is coming.
                 raise pending_error
+            # Checked on every round, so that a line full of noise cannot keep us here.
             if time.monotonic() >= deadline:
+                if pending_error is not None:
+                    raise pending_error
                 truncated = self._decoder.end_of_stream()
                 if truncated is not None:
                     wire_log.debug("%s rx %s", transport.url, truncated)
                     raise truncated
-                raise NoReply(f"no reply from the reader on {transport.url} in {timeout_s:.2f} s")
+                noise = self._decoder.discarded - discarded_before
+                hint = f" ({noise} bytes of noise: wrong baud rate?)" if noise else ""
+                raise NoReply(
+                    f"no reply from the reader on {transport.url} in {timeout_s:.2f} s{hint}"
+                )
 
     def idle_until(self, deadline: float) -> None:
         """Wait for the next poll while watching the port, so that a vanished device is

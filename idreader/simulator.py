@@ -41,7 +41,6 @@ import sys
 import tempfile
 import threading
 import time
-import tty
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -184,6 +183,8 @@ class _PtyDevice:
     def _plug(self) -> None:
         if self._master is not None:
             return
+        import tty  # POSIX only: imported here so that importing this module never fails
+
         master, slave = os.openpty()
         tty.setraw(slave)  # no echo, no line editing, before anybody opens the port
         os.set_blocking(master, False)

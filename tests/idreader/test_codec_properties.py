@@ -1,7 +1,8 @@
 """Property tests: whatever bytes arrive, the decoder yields only frames and typed errors,
 holds a bounded buffer, always makes progress, and finds its way back to good frames.
 
-About 12,000 generated cases across this module.
+13,200 generated cases in this module: 10,000 on frames, 3,200 on text blocks and ID
+numbers.
 """
 
 from __future__ import annotations
@@ -144,7 +145,7 @@ cuts = st.builds(
 # --- frames -------------------------------------------------------------------------------
 
 
-@examples(2500)
+@examples(3000)
 @given(st.binary(max_size=200) | random_bytes, cuts)
 def test_random_bytes_give_only_frames_and_typed_errors(data: bytes, cut: list[int]) -> None:
     out, decoder = decode_all(data, cut)
@@ -154,7 +155,7 @@ def test_random_bytes_give_only_frames_and_typed_errors(data: bytes, cut: list[i
     assert decoder.pending == 0
 
 
-@examples(2500)
+@examples(3000)
 @given(mutated_streams(), cuts)
 def test_mutated_frames_give_typed_errors_and_the_decoder_resyncs(
     stream: bytes, cut: list[int]
@@ -164,7 +165,7 @@ def test_mutated_frames_give_typed_errors_and_the_decoder_resyncs(
     assert Response(0, 0, 0x90, b"SENTINEL" * 40) in out
 
 
-@examples(1500)
+@examples(2000)
 @given(frame_soup() | mutated_streams(), cuts)
 def test_pieces_do_not_change_what_is_decoded(data: bytes, cut: list[int]) -> None:
     whole, _ = decode_all(data, [])

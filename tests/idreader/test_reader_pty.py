@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
+import random
+import threading
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -253,6 +255,31 @@ def test_replies_slower_than_the_timeout_are_an_error(
     mark = recorder.mark()
     sim.set_delay_s(0)
     recorder.wait_state(ReaderState.READY, since=mark)
+
+
+def test_a_line_full_of_noise_is_an_error_not_a_hang(
+    recorder: Recorder, stop_later: StopLater
+) -> None:
+    """A device at the wrong baud rate babbles without a pause: the reply timeout must
+    still end each request."""
+    with LineDeviceSimulator() as noisy:
+        stop = threading.Event()
+
+        def babble() -> None:
+            rng = random.Random(7)
+            while not stop.is_set():
+                noisy.send_raw(bytes(b & 0x7F for b in rng.randbytes(64)))  # never 0xAA
+                stop.wait(0.005)
+
+        thread = threading.Thread(target=babble, daemon=True)
+        thread.start()
+        try:
+            start_reader(noisy.port, recorder, stop_later)
+            message = recorder.wait_state(ReaderState.ERROR)
+            assert "no reply" in message and "noise" in message
+        finally:
+            stop.set()
+            thread.join()
 
 
 def test_module_not_authorised_is_an_error_until_fixed(
