@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from idreader.base import CardReader
@@ -246,6 +247,7 @@ def run(loaded: LoadedConfig, argv: Sequence[str] = ()) -> int:
         log.info("demo: ticket previews go to %s; staff PIN 000000", loaded.preview_dir)
     kiosk.window.show_kiosk()
     kiosk.start()
+    QTimer.singleShot(0, lambda: log.info("home screen shown"))
     try:
         return app.exec()
     finally:

@@ -37,6 +37,7 @@ APT_RUNTIME = [
     "libdbus-1-3",
     "espeak-ng",
     "alsa-utils",
+    "libusb-1.0-0",  # USB thermal printers (pyusb)
 ]
 # Tests and screenshots: a virtual screen and an image tool.
 APT_TEST = ["xvfb", "xauth"]

@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kiosk.domain.spoken import LANGUAGES, Lang, normalize_lang
+from kiosk.services.threads import lower_this_thread_priority
 
 log = logging.getLogger(__name__)
 
@@ -646,6 +647,7 @@ class Pyttsx3Speaker:
         return self._thread is not None and self._thread.is_alive() and self._fatal_reason is None
 
     def _run(self) -> None:
+        lower_this_thread_priority()  # espeak's own thread, started from here, inherits it
         workdir: Path | None = None
         try:
             _init_com_for_this_thread()

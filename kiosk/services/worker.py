@@ -15,6 +15,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from kiosk.services.threads import lower_this_thread_priority
+
 log = logging.getLogger(__name__)
 
 DoneCallback = Callable[[Any], None]
@@ -36,7 +38,9 @@ class ResourceWorker(QObject):
     def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.name = name
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self._pool = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix=name, initializer=lower_this_thread_priority
+        )
         self._finished.connect(self._deliver)
         self._closed = False
 

@@ -208,6 +208,17 @@ class KioskWindow(QWidget):
         if self.settings.hide_pointer:
             QGuiApplication.setOverrideCursor(Qt.CursorShape.BlankCursor)
         self._say("welcome")
+        QTimer.singleShot(0, self.warm_up)
+
+    def warm_up(self) -> None:
+        """Paint every screen once at start-up, off screen, so the first visitor does not
+        wait while Qt lays out pages and rasterises the big glyphs (ticket numbers)."""
+        self.ticket_screen.number.setText("ABCDEFGHL0123456789")
+        for index in range(self.stack.count()):
+            page = self.stack.widget(index)
+            page.resize(self.stack.size())
+            page.grab()
+        self.ticket_screen.number.setText("")
 
     def go_home(self) -> None:
         """Back to the start; the visitor's choices and identity are forgotten."""
