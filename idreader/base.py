@@ -53,6 +53,9 @@ class ReaderState(Enum):
         return self in ONLINE_STATES
 
 
+#: The message of the OFFLINE state after ``stop()``.
+STOPPED = "stopped"
+
 ERROR_STATES = frozenset({ReaderState.OFFLINE, ReaderState.ERROR})
 ONLINE_STATES = frozenset({ReaderState.READY, ReaderState.READING})
 
@@ -109,7 +112,7 @@ class CallbackReader:
                 return
             self._state = state
             self._state_message = message
-        level = logging.WARNING if state.is_error() else logging.INFO
+        level = logging.WARNING if state.is_error() and message != STOPPED else logging.INFO
         log.log(level, "%s: %s (%s)", type(self).__name__, state.value, message)
         if self._on_state is not None:
             try:
@@ -181,7 +184,7 @@ class ThreadedReader(CallbackReader):
             thread.join(timeout_s)
             if thread.is_alive():
                 log.warning("%s did not stop within %.1f s", self._name, timeout_s)
-        self._set_state(ReaderState.OFFLINE, "stopped")
+        self._set_state(ReaderState.OFFLINE, STOPPED)
 
     @property
     def running(self) -> bool:

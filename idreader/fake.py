@@ -25,6 +25,7 @@ import logging
 from collections import deque
 
 from idreader.base import (
+    STOPPED,
     CallbackReader,
     CardCallback,
     CardErrorCallback,
@@ -73,7 +74,7 @@ class FakeCardReader(CallbackReader):
 
     def stop(self) -> None:
         self._running = False
-        self._set_state(ReaderState.OFFLINE, "stopped")
+        self._set_state(ReaderState.OFFLINE, STOPPED)
 
     def lay(self, card: IdentityCard | ScannedCode) -> None:
         """Lay a card (or scan a code): delivered now, or queued until online."""

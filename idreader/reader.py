@@ -175,6 +175,10 @@ def _fits_read(reply: Response) -> bool:
     return reply.sw3 not in (Status.FIND_SUCCESS, Status.NO_CARD)
 
 
+#: The module says the request it received was damaged (checksum, length).
+_TRANSIENT_STATUSES = frozenset({Status.MODULE_BAD_CHECKSUM, Status.MODULE_BAD_LENGTH})
+
+
 def _never_stop() -> None:
     return None
 
@@ -317,7 +321,8 @@ class SerialCardReader(ThreadedReader):
                         raise NoReply(summary) from e
                     raise FrameError(summary) from e
                 continue
-            failed_polls = 0
+            if reply.sw3 not in _TRANSIENT_STATUSES:
+                failed_polls = 0
             if reply.sw3 == Status.FIND_SUCCESS:
                 outcome = self._read_card(link, announce=not card_present)
                 if isinstance(outcome, tuple):
@@ -337,6 +342,12 @@ class SerialCardReader(ThreadedReader):
             elif reply.sw3 == Status.NO_CARD:
                 card_present = False
                 error_reported = False
+            elif reply.sw3 in _TRANSIENT_STATUSES:
+                # Our request reached the module damaged: a glitch on the line, like a
+                # broken reply.
+                failed_polls += 1
+                if failed_polls >= self._max_failed_polls:
+                    raise reply.error(f"find card, {failed_polls} times in a row")
             else:
                 error = reply.error("find card")
                 if not error.is_card_fault:

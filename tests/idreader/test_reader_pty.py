@@ -217,6 +217,20 @@ def test_a_few_broken_poll_replies_do_not_change_the_state(
     assert recorder.wait_card() == card
 
 
+def test_module_receiving_damaged_requests_is_a_glitch_until_it_persists(
+    sim: ReaderSimulator, recorder: Recorder, stop_later: StopLater
+) -> None:
+    ready_reader(sim, recorder, stop_later, max_failed_polls=3)
+    mark = recorder.mark()
+    sim.fail_next(FIND, 0x10, count=2)  # "checksum error in what the module received"
+    polls_pass(sim, 4)
+    assert recorder.state_names(mark) == []
+    sim.fail_next(FIND, 0x10, count=3)
+    message = recorder.wait_state(ReaderState.ERROR, since=mark)
+    assert "0x10" in message
+    recorder.wait_state(ReaderState.READY, since=mark + 1)
+
+
 def test_slow_replies_within_the_timeout_still_work(
     sim: ReaderSimulator, recorder: Recorder, stop_later: StopLater
 ) -> None:
