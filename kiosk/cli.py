@@ -84,7 +84,7 @@ def _config_check(loaded: LoadedConfig) -> int:
 
 def _printer_command(args: argparse.Namespace, loaded: LoadedConfig) -> int:
     from kiosk import app
-    from printer.diagnostics import status_report
+    from printer.diagnostics import run_printer_test
     from printer.errors import PrinterError
     from printer.samples import sample_ticket
 
@@ -101,14 +101,15 @@ def _printer_command(args: argparse.Namespace, loaded: LoadedConfig) -> int:
         return 0
     try:
         device = app.build_printer(loaded)
-        print(status_report(device))
-        device.print_ticket(sample_ticket())
-        device.close()
     except PrinterError as e:
-        print(f"printer test failed: {e}", file=sys.stderr)
+        print(f"printer cannot be opened: {e}", file=sys.stderr)
         return 1
-    print("test ticket sent")
-    return 0
+    try:
+        printed, report = run_printer_test(device, kiosk_id=loaded.config.kiosk.id)
+    finally:
+        device.close()
+    print(report)
+    return 0 if printed else 1
 
 
 def _roster_command(args: argparse.Namespace, loaded: LoadedConfig) -> int:
