@@ -754,6 +754,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     lift_s = args.lift_s if args.lift_s is not None else float(options.get("lift_s", 3.0))
 
     def terminate(signum: int, frame: object) -> None:
+        # One is enough: a second SIGTERM (``timeout`` signals the child and then its
+        # whole group) must not interrupt the clean-up that removes the port symlink.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, terminate)
