@@ -10,10 +10,6 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import date
 
-from printer.base import TicketPrinter
-from printer.errors import PrinterError
-from printer.status import PrinterStatus
-from printer.ticket import TicketContent
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from kiosk.domain.catalogue import Catalogue, Service
@@ -22,6 +18,10 @@ from kiosk.domain.ticket import IssuedTicket, TicketRequest
 from kiosk.services.worker import ResourceWorker
 from kiosk.store import tickets as ticket_store
 from kiosk.store.db import Database
+from printer.base import TicketPrinter
+from printer.errors import PrinterError
+from printer.status import PrinterStatus
+from printer.ticket import TicketContent
 
 log = logging.getLogger(__name__)
 
