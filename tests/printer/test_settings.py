@@ -5,7 +5,7 @@ from printer.settings import TRANSPORT_NAMES, PrinterSettings
 
 
 def test_defaults_and_profile_by_width() -> None:
-    s = PrinterSettings(transport="network", host="10.0.0.9")
+    s = PrinterSettings(transport="network", host="192.0.2.9")
     assert (s.port, s.timeout_s, s.paper_width_mm) == (9100, 3.0, 80)
     assert s.profile_name == "TM-T20II"
     assert PrinterSettings(transport="fake", paper_width_mm=58).profile_name == "POS-5890"
