@@ -167,7 +167,8 @@ def build_kiosk(
         from kiosk.services.demo import DemoService, demo_cards, install_demo_roster
 
         cards = demo_cards(clock.now().date())
-        install_demo_roster(db, clock, cards)
+        if loaded.demo:  # never replace a real roster because a technician tries the simulator
+            install_demo_roster(db, clock, cards)
         demo = DemoService(cards)
         demo.start()
         extras.append(demo)
