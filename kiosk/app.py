@@ -167,7 +167,7 @@ def build_kiosk(
         from kiosk.services.demo import DemoService, demo_cards, install_demo_roster
 
         cards = demo_cards(clock.now().date())
-        if loaded.demo:  # never replace a real roster because a technician tries the simulator
+        if loaded.demo and loaded.source is None:  # never over a configured kiosk's roster
             install_demo_roster(db, clock, cards)
         demo = DemoService(cards)
         demo.start()
