@@ -37,6 +37,7 @@ import io
 import logging
 import re
 from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
 from datetime import date
 from itertools import repeat
 from pathlib import Path
@@ -51,12 +52,16 @@ log = logging.getLogger(__name__)
 __all__ = [
     "HASH_BYTES",
     "RosterFileError",
+    "RosterLayout",
+    "RosterPart",
     "RosterRow",
     "RowError",
     "detect_encoding",
     "keyed_hash",
     "make_hasher",
+    "plan_roster_parts",
     "read_roster_csv",
+    "read_roster_part",
 ]
 
 #: Length of a keyed hash (HMAC-SHA256).
@@ -164,11 +169,26 @@ def detect_encoding(stream: BinaryIO) -> str:
     UTF-8 is tried first, strictly, over every byte: GB18030 decodes most byte strings, so
     it can only be the fallback. Raises :class:`RosterFileError` if neither decodes.
     """
-    return _scan(stream)[0]
+    return _scan(stream).encoding
 
 
-def _scan(stream: BinaryIO) -> tuple[str, bool]:
-    """The encoding, and whether the file has any ``"`` (else CSV is a plain split)."""
+@dataclass
+class _Scan:
+    encoding: str
+    quoted: bool  # any '"' in the file: the csv module must read it, in one piece
+    lone_cr: bool  # a CR not followed by LF: lines cannot be counted by LF
+    size: int
+    #: (byte offset where a line starts, its line number), about one per MiB.
+    cuts: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def splittable(self) -> bool:
+        return not self.quoted and not self.lone_cr
+
+
+def _scan(stream: BinaryIO, chunk_bytes: int = _DETECT_CHUNK) -> _Scan:
+    """Decode-check every byte, note quotes and CRs, and remember line starts to cut at
+    (the first in every ``chunk_bytes``)."""
     start = stream.read(3)
     stream.seek(0)
     candidates: tuple[str, ...] = ("utf-8", "gb18030")
@@ -177,21 +197,32 @@ def _scan(stream: BinaryIO) -> tuple[str, bool]:
     failure = ""
     for encoding in candidates:
         decoder = codecs.getincrementaldecoder(encoding)("strict")
-        line = 1
-        quoted = False
+        scan = _Scan(encoding, quoted=False, lone_cr=False, size=0)
+        newlines = 0  # LFs before the current chunk
+        held_cr = False
         try:
-            while chunk := stream.read(_DETECT_CHUNK):
+            while chunk := stream.read(chunk_bytes):
                 decoder.decode(chunk)
-                line += chunk.count(b"\n")
-                # '"' is never part of a multi-byte character in UTF-8 or GB18030.
-                quoted = quoted or b'"' in chunk
+                # '"', CR and LF are never part of a multi-byte character in UTF-8 or GB18030.
+                scan.quoted = scan.quoted or b'"' in chunk
+                lone_crs = chunk.count(b"\r") - chunk.count(b"\r\n")
+                if held_cr and chunk[:1] != b"\n":  # the last chunk's final CR was alone
+                    lone_crs += 1
+                held_cr = chunk[-1:] == b"\r"  # a CRLF may straddle the chunks
+                scan.lone_cr = scan.lone_cr or lone_crs - held_cr > 0
+                first = chunk.find(b"\n")
+                if first >= 0:
+                    scan.cuts.append((scan.size + first + 1, newlines + 2))
+                newlines += chunk.count(b"\n")
+                scan.size += len(chunk)
             decoder.decode(b"", final=True)
+            scan.lone_cr = scan.lone_cr or held_cr
         except UnicodeDecodeError:
-            failure = f"{encoding} fails near line {line}"
+            failure = f"{encoding} fails near line {newlines + 1}"
             stream.seek(0)
             continue
         stream.seek(0)
-        return encoding, quoted
+        return scan
     raise RosterFileError(
         f"the roster file is neither UTF-8 nor GB18030 text ({failure}); "
         "save it from the spreadsheet as CSV UTF-8"
@@ -316,19 +347,128 @@ def read_roster_csv(
     path = Path(path)
     if today is None:
         today = date.today()
-    try:
-        raw = path.open("rb")
-    except OSError as e:
-        raise RosterFileError(f"cannot open the roster file {path.name}: {e.strerror}") from e
-    with raw:
+    with _open(path) as raw:
         try:
-            encoding, quoted = _scan(raw)
-            text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
-            yield from _read_rows(_numbered_lines(text, quoted), path.name, encoding, today)
+            scan = _scan(raw)
+            text = io.TextIOWrapper(raw, encoding=scan.encoding, errors="strict", newline="")
+            numbered = _numbered_lines(text, scan.quoted)
+            header: list[str] | None = None
+            for _, fields in numbered:
+                if any(cell.strip() for cell in fields):
+                    header = fields
+                    break
+            if header is None:
+                raise RosterFileError(
+                    f"the roster file {path.name} is empty; expected a header with {_EXPECTED}"
+                )
+            columns = _column_indexes(header)
+            _log_columns(path.name, scan.encoding, columns)
+            yield from _rows(numbered, columns, today)
         except OSError as e:
             raise RosterFileError(f"reading the roster file {path.name} failed: {e}") from e
         except UnicodeDecodeError as e:  # the file changed after the encoding check
             raise RosterFileError(f"the roster file {path.name} changed while reading") from e
+
+
+# --- reading a file in parts (for several processes) --------------------------------------
+
+
+@dataclass(frozen=True)
+class RosterPart:
+    """Whole lines ``[start, end)`` of a roster file (bytes), the first being ``first_line``."""
+
+    start: int
+    end: int
+    first_line: int
+
+
+@dataclass(frozen=True)
+class RosterLayout:
+    """A scanned roster file: how to read its rows, and the parts it can be cut into."""
+
+    name: str
+    encoding: str
+    columns: dict[str, int]
+    parts: tuple[RosterPart, ...]
+
+
+def plan_roster_parts(path: Path | str, *, part_bytes: int = 4 << 20) -> RosterLayout | None:
+    """Scan a roster file and cut its rows into parts of about ``part_bytes`` each.
+
+    Each part can then go through :func:`read_roster_part`, in any process; together they
+    give exactly what :func:`read_roster_csv` gives. Returns None when the file cannot be
+    cut (it has quoted fields, which may hold line breaks, or bare-CR line ends): read it
+    with :func:`read_roster_csv`. Raises :class:`RosterFileError` like it.
+    """
+    path = Path(path)
+    with _open(path) as raw:
+        try:
+            scan = _scan(raw, max(1, min(part_bytes, _DETECT_CHUNK)))
+            if not scan.splittable:
+                return None
+            header_line = 0
+            while True:
+                line = raw.readline()
+                header_line += 1
+                if not line:
+                    raise RosterFileError(
+                        f"the roster file {path.name} is empty; expected a header with {_EXPECTED}"
+                    )
+                header = line.decode(scan.encoding).split(",")
+                if any(cell.strip() for cell in header):
+                    break
+            body = raw.tell()
+        except OSError as e:
+            raise RosterFileError(f"reading the roster file {path.name} failed: {e}") from e
+    columns = _column_indexes(header)
+    _log_columns(path.name, scan.encoding, columns)
+    cuts = [(body, header_line + 1)]
+    for offset, line_number in scan.cuts:
+        if offset - cuts[-1][0] >= part_bytes and offset < scan.size:
+            cuts.append((offset, line_number))
+    ends = [offset for offset, _ in cuts[1:]] + [scan.size]
+    parts = tuple(
+        RosterPart(start, end, first) for (start, first), end in zip(cuts, ends, strict=True)
+    )
+    # The body decodes with or without a BOM codec: the BOM is behind it.
+    encoding = "utf-8" if scan.encoding == "utf-8-sig" else scan.encoding
+    return RosterLayout(path.name, encoding, columns, parts)
+
+
+def read_roster_part(
+    path: Path | str, layout: RosterLayout, part: RosterPart, *, today: date
+) -> Iterator[RosterRow | RowError]:
+    """The rows of one part of a file planned by :func:`plan_roster_parts`."""
+    path = Path(path)
+    with _open(path) as raw:
+        try:
+            raw.seek(part.start)
+            data = raw.read(part.end - part.start)
+            text = data.decode(layout.encoding)
+        except OSError as e:
+            raise RosterFileError(f"reading the roster file {path.name} failed: {e}") from e
+        except UnicodeDecodeError as e:
+            raise RosterFileError(f"the roster file {path.name} changed while reading") from e
+    if len(data) != part.end - part.start:
+        raise RosterFileError(f"the roster file {path.name} changed while reading")
+    lines = io.StringIO(text, newline="")
+    return _rows(
+        enumerate(map(str.split, lines, repeat(",")), part.first_line), layout.columns, today
+    )
+
+
+# --- the row rules ------------------------------------------------------------------------
+
+
+def _open(path: Path) -> BinaryIO:
+    try:
+        return path.open("rb")
+    except OSError as e:
+        raise RosterFileError(f"cannot open the roster file {path.name}: {e.strerror}") from e
+
+
+def _log_columns(name: str, encoding: str, columns: dict[str, int]) -> None:
+    log.info("reading roster file %s (%s, columns %s)", name, encoding, ", ".join(columns))
 
 
 def _numbered_lines(text: io.TextIOWrapper, quoted: bool) -> Iterator[tuple[int, list[str]]]:
@@ -345,20 +485,10 @@ def _numbered_lines(text: io.TextIOWrapper, quoted: bool) -> Iterator[tuple[int,
     return ((reader.line_num, fields) for fields in reader)
 
 
-def _read_rows(
-    numbered: Iterator[tuple[int, list[str]]], name: str, encoding: str, today: date
+def _rows(
+    numbered: Iterator[tuple[int, list[str]]], columns: dict[str, int], today: date
 ) -> Iterator[RosterRow | RowError]:
-    header: list[str] | None = None
-    for _, fields in numbered:
-        if any(cell.strip() for cell in fields):
-            header = fields
-            break
-    if header is None:
-        raise RosterFileError(
-            f"the roster file {name} is empty; expected a header with {_EXPECTED}"
-        )
-    columns = _column_indexes(header)
-    log.info("reading roster file %s (%s, columns %s)", name, encoding, ", ".join(columns))
+    """Check every record: the hot loop of an import (a million turns)."""
     i_id = columns["id_number"]
     i_cat = columns["category"]
     i_to = columns["valid_to"]
@@ -368,7 +498,7 @@ def _read_rows(
     categories = memo.categories
     dates = memo.dates
     validate = validate_id_number
-    new_row = tuple.__new__  # RosterRow(...) without the generated __new__ (hot loop)
+    new_row = tuple.__new__  # RosterRow(...) without the generated __new__
 
     for line, fields in numbered:
         if len(fields) < needed:

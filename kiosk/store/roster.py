@@ -35,23 +35,33 @@ messages carry only masked numbers.
 
 from __future__ import annotations
 
+import gc
 import logging
 import marshal
+import os
+import pickle
 import re
 import secrets
+import sqlite3
+import subprocess
+import sys
 import tempfile
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from operator import itemgetter
 from pathlib import Path
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from idreader.errors import InvalidIdNumber
-from idreader.idnumber import mask_id_number
+from idreader.idnumber import mask_id_number, validate_id_number
 from kiosk.domain.clock import Clock, business_day
 from kiosk.domain.eligibility import Category, RosterMatch
 from kiosk.store.db import Database, StoreError
@@ -59,11 +69,14 @@ from kiosk.store.models import RosterEntry, RosterMeta
 from sync.roster import (
     HASH_BYTES,
     RosterFileError,
+    RosterLayout,
+    RosterPart,
     RosterRow,
     RowError,
-    keyed_hash,
     make_hasher,
+    plan_roster_parts,
     read_roster_csv,
+    read_roster_part,
 )
 
 log = logging.getLogger(__name__)
@@ -91,8 +104,11 @@ _Row = tuple[bytes, str, str | None, str | None]
 DeleteKey = tuple[bytes, Category | None]
 
 #: Rows per staging transaction: small enough that a ticket writer waits well under a
-#: second for the lock, large enough that the per-commit fsync does not dominate.
+#: second for the lock (~0.15 s per chunk here), large enough that the per-commit fsync
+#: does not dominate.
 CHUNK_ROWS = 20_000
+#: Pause between staging transactions, so that waiting writers find the lock free.
+CHUNK_PAUSE_S = 0.03
 
 ENTRIES_TABLE = RosterEntry.__tablename__
 STAGING_PREFIX = "roster_entries_staging"
@@ -172,29 +188,68 @@ def roster_info(db: Database) -> RosterInfo | None:
 def lookup(db: Database, id_number: str, *, today: date | None = None) -> list[RosterMatch]:
     """Every roster entry of this person, whatever its validity (the caller decides).
 
-    The number is hashed with the key of the roster in use, read in the same snapshot as
-    the entries, so a roster swapped in meanwhile is never half-seen. ``today`` is the day
-    the number's birth date is checked against. Something that is not a valid ID number
-    (a foreigner's 2017 card number, a misread) cannot be on the roster: empty list. No
-    roster: empty list.
+    ``today`` is the day the number's birth date is checked against. Something that is
+    not a valid ID number (a foreigner's 2017 card number, a misread) cannot be on the
+    roster: empty list. No roster: empty list.
+
+    This runs on every card laid on the reader, so it is one SQL statement on a pooled
+    connection rather than an ORM session (which costs four times the query itself). The
+    statement returns the roster's key along with the entries: one statement is one
+    snapshot, so a roster swapped in meanwhile is never half-seen. The key is remembered
+    per database; when the statement shows another key, the lookup is repeated with it.
     """
-    with db.read() as session:
-        connection = session.connection()
-        row = connection.exec_driver_sql(
-            "SELECT hash_key FROM roster_meta WHERE id = ?", (META_ID,)
-        ).first()
-        if row is None:
-            return []
-        try:
-            digest = keyed_hash(bytes(row[0]), id_number, today=today)
-        except InvalidIdNumber as e:
-            log.info("roster lookup of %s: not an ID number (%s)", _mask(id_number), e)
-            return []
-        rows = connection.exec_driver_sql(
-            f"SELECT category, valid_from, valid_to FROM {ENTRIES_TABLE} WHERE id_hash = ?",
-            (digest,),
-        ).all()
-    return [RosterMatch(Category(c), _date(f), _date(t)) for c, f, t in rows]
+    try:
+        number = validate_id_number(id_number, today)
+    except InvalidIdNumber as e:
+        log.info("roster lookup of %s: not an ID number (%s)", _mask(id_number), e)
+        return []
+    cached = _lookup_keys.get(db)
+    try:
+        with closing(db.engine.raw_connection()) as connection:
+            cursor = connection.cursor()
+            try:
+                if cached is None:
+                    row = cursor.execute(_KEY_SQL).fetchone()
+                    if row is None:
+                        return []
+                    cached = _KeyedHasher(bytes(row[0]))
+                for _ in range(3):  # a new key each time would need three swaps meanwhile
+                    rows = cursor.execute(_LOOKUP_SQL, (cached.hasher(number),)).fetchall()
+                    if not rows or bytes(rows[0][0]) == cached.key:
+                        break
+                    cached = _KeyedHasher(bytes(rows[0][0]))
+                else:
+                    raise RosterChangedError("the roster keeps changing; try again")
+            finally:
+                cursor.close()
+    except (sqlite3.Error, SQLAlchemyError) as e:
+        raise RosterStoreError(f"roster lookup failed: {e}") from e
+    if not rows:  # no roster (any more)
+        _lookup_keys.pop(db, None)
+        return []
+    _lookup_keys[db] = cached
+    return [RosterMatch(Category(c), _date(f), _date(t)) for _, c, f, t in rows if c is not None]
+
+
+_KEY_SQL = f"SELECT hash_key FROM roster_meta WHERE id = {META_ID:d}"
+_LOOKUP_SQL = (
+    "SELECT m.hash_key, e.category, e.valid_from, e.valid_to FROM roster_meta AS m"
+    f" LEFT JOIN {ENTRIES_TABLE} AS e ON e.id_hash = ? WHERE m.id = {META_ID:d}"
+)
+
+
+@dataclass(frozen=True)
+class _KeyedHasher:
+    """A roster key and the fast hasher for it (``sync.roster.keyed_hash``, precomputed)."""
+
+    key: bytes
+    hasher: Callable[[str], bytes] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hasher", make_hasher(self.key))
+
+
+_lookup_keys: weakref.WeakKeyDictionary[Database, _KeyedHasher] = weakref.WeakKeyDictionary()
 
 
 # --- replacing ----------------------------------------------------------------------------
@@ -209,27 +264,37 @@ def import_roster_file(
     key: bytes | None = None,
     label: str | None = None,
     max_errors: int = 1000,
+    workers: int | None = None,
 ) -> ImportReport:
     """Read a roster CSV file (see :mod:`sync.roster`) and, if every row is valid, install it.
 
     With ``dry_run`` the file is only checked; the database is not touched. ``key`` is
     the hash key (default: 32 fresh random bytes); ``label`` the version text shown to
-    staff (default: the file name). Raises :class:`RosterFileError` when the file cannot be
-    read as a roster at all, :class:`RosterStoreError` when the database fails; in both
-    cases the old roster stays in use.
+    staff (default: the file name). ``workers`` processes check and hash the rows of a
+    big file (default: one per CPU, at most 4, for files over 8 MiB; 1 in a frozen
+    executable, whose entry point would need ``multiprocessing.freeze_support()``).
+    Raises :class:`RosterFileError` when the file cannot be read as a roster at all,
+    :class:`RosterStoreError` when the database fails; in both cases the old roster stays
+    in use.
     """
     path = Path(path)
     today = business_day(clock.now())
-    state = _ReadState(max_errors)
-    rows = read_roster_csv(path, today=today)
     started = time.perf_counter()
+    hash_key: bytes | None = None
+    if not dry_run:
+        hash_key = secrets.token_bytes(KEY_BYTES) if key is None else key
+        _check_key(hash_key)
+    state = _ReadState(max_errors)
+    processes = _worker_count(workers, path)
+    layout = plan_roster_parts(path, part_bytes=PART_BYTES) if processes > 1 else None
+    fill: Callable[[_Spill | None], None]
+    if layout is not None and len(layout.parts) > 1:
+        fill = partial(_fill_in_parallel, path, layout, today, hash_key, state, processes)
+    else:
+        fill = partial(_fill_in_sequence, path, today, hash_key, state)
 
     if dry_run:
-        for item in rows:
-            if isinstance(item, RowError):
-                state.add_error(item)
-            else:
-                state.valid += 1
+        fill(None)
         state.refuse_empty(path)
         info = roster_info(db)
         report = state.report(
@@ -238,43 +303,16 @@ def import_roster_file(
         log.info("roster dry run: %s", report.summary())
         return report
 
-    hash_key = secrets.token_bytes(KEY_BYTES) if key is None else key
-    _check_key(hash_key)
-    hasher = make_hasher(hash_key)
-
-    iso = _IsoDates()
-
-    def staged_rows() -> Iterator[_Row]:
-        # The hot loop of an import: a million turns, so plain locals and tuples.
-        texts = iso.texts
-        for item in rows:
-            if type(item) is not RosterRow:
-                state.add_error(item)  # type: ignore[arg-type]
-                continue
-            state.valid += 1
-            if state.error_count:
-                continue  # refused anyway; keep reading to report every error
-            _, number, category, valid_from, valid_to = item
-            try:
-                yield (hasher(number), category._value_, texts[valid_from], texts[valid_to])
-            except KeyError:
-                yield (hasher(number), category._value_, iso(valid_from), iso(valid_to))
-
-    def rejected() -> bool:
-        return state.error_count > 0 or state.rows_read == 0
-
-    try:
-        info, staged = _replace(
-            db,
-            staged_rows(),
-            key=hash_key,
-            label=(label or path.name)[:_LABEL_MAX],
-            source=f"file:{path.name}"[:_SOURCE_MAX],
-            clock=clock,
-            abort=rejected,
-        )
-    finally:
-        rows.close()
+    assert hash_key is not None
+    info, staged = _replace(
+        db,
+        fill,
+        key=hash_key,
+        label=(label or path.name)[:_LABEL_MAX],
+        source=f"file:{path.name}"[:_SOURCE_MAX],
+        clock=clock,
+        abort=lambda: state.error_count > 0 or state.rows_read == 0,
+    )
     if info is None:
         state.refuse_empty(path)
         current = roster_info(db)
@@ -288,6 +326,190 @@ def import_roster_file(
     )
     log.info("roster import: %s (%.1f s)", report.summary(), time.perf_counter() - started)
     return report
+
+
+#: Files smaller than this are read by one process (starting workers costs ~0.5 s).
+PARALLEL_MIN_BYTES = 8 << 20
+MAX_WORKERS = 4
+#: Size of the parts a big file is cut into for the workers (~90,000 rows).
+PART_BYTES = 4 << 20
+
+
+def _worker_count(workers: int | None, path: Path) -> int:
+    if workers is not None:
+        return max(1, workers)
+    if getattr(sys, "frozen", False):
+        return 1
+    try:
+        if path.stat().st_size < PARALLEL_MIN_BYTES:
+            return 1
+    except OSError:
+        return 1  # reading it will say what is wrong
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+
+
+def _hashed_rows(
+    items: Iterable[RosterRow | RowError], key: bytes | None, state: _ReadState
+) -> Iterator[_Row]:
+    """Count and collect errors; hash the valid rows (unless ``key`` is None or errors
+    were found: such a file is refused anyway, but every error is still reported)."""
+    hasher = make_hasher(key) if key is not None else None
+    iso = _IsoDates()
+    texts = iso.texts
+    for item in items:  # the hot loop of an import: plain locals and tuples
+        if type(item) is not RosterRow:
+            state.add_error(item)  # type: ignore[arg-type]
+            continue
+        state.valid += 1
+        if hasher is None or state.error_count:
+            continue
+        _, number, category, valid_from, valid_to = item
+        try:
+            yield (hasher(number), category._value_, texts[valid_from], texts[valid_to])
+        except KeyError:
+            yield (hasher(number), category._value_, iso(valid_from), iso(valid_to))
+
+
+def _fill_in_sequence(
+    path: Path, today: date, key: bytes | None, state: _ReadState, spill: _Spill | None
+) -> None:
+    items = read_roster_csv(path, today=today)
+    try:
+        rows = _hashed_rows(items, key, state)
+        if spill is None:
+            for _ in rows:
+                pass
+        else:
+            spill.add_all(rows)
+    finally:
+        items.close()
+
+
+@dataclass
+class _PartResult:
+    state: _ReadState
+    blocks: list[bytes | None]
+
+
+def _read_part(
+    path: Path,
+    layout: RosterLayout,
+    part: RosterPart,
+    today: date,
+    key: bytes | None,
+    max_errors: int,
+) -> _PartResult:
+    """In a worker process: check and hash one part, rows bucketed for the spill."""
+    state = _ReadState(max_errors)
+    buckets: list[list[_Row]] = [[] for _ in range(_Spill.BUCKETS)]
+    for row in _hashed_rows(read_roster_part(path, layout, part, today=today), key, state):
+        buckets[row[0][0]].append(row)
+    if state.error_count:
+        return _PartResult(state, [])
+    for bucket in buckets:
+        bucket.sort(key=_HASH)  # stable; the parent merges the sorted runs cheaply
+    return _PartResult(state, [marshal.dumps(b) if b else None for b in buckets])
+
+
+def _fill_in_parallel(
+    path: Path,
+    layout: RosterLayout,
+    today: date,
+    key: bytes | None,
+    state: _ReadState,
+    processes: int,
+    spill: _Spill | None,
+) -> None:
+    """Phase 1 with ``processes`` worker processes, each reading every n-th part.
+
+    Workers are plain ``python -c`` subprocesses fed by a pipe, not multiprocessing: a
+    spawned multiprocessing child re-imports the caller's ``__main__``, which runs the
+    whole CLI again when that module has no ``if __name__ == "__main__"`` guard (as
+    ``python -m kiosk`` has none). Results come back in file order.
+    """
+    parts = layout.parts
+    processes = min(processes, len(parts))
+    log.info("reading %s in %d parts with %d processes", path.name, len(parts), processes)
+    workers: list[subprocess.Popen[bytes]] = []
+    try:
+        for index in range(processes):
+            worker = subprocess.Popen(
+                [sys.executable, "-I", "-c", _WORKER_BOOT],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
+            workers.append(worker)
+            assert worker.stdin is not None
+            task = _WorkerTask(path, layout, parts[index::processes], today, key, state.max_errors)
+            with worker.stdin:
+                pickle.dump(sys.path, worker.stdin)
+                pickle.dump(task, worker.stdin)
+        for number in range(len(parts)):
+            result = _receive(workers[number % processes])
+            state.merge(result.state)
+            if spill is not None and not state.error_count:
+                spill.add_blocks(result.blocks, result.state.valid)
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+            worker.wait()
+            if worker.stdout is not None:
+                worker.stdout.close()
+
+
+#: What a worker process runs: the parent's import path first, then the task.
+_WORKER_BOOT = (
+    "import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); "
+    "from kiosk.store.roster import _serve_parts; _serve_parts()"
+)
+
+
+@dataclass(frozen=True)
+class _WorkerTask:
+    path: Path
+    layout: RosterLayout
+    parts: tuple[RosterPart, ...]
+    today: date
+    key: bytes | None
+    max_errors: int
+
+
+def _serve_parts() -> None:
+    """In a worker process: read the task from stdin, send one result per part to stdout."""
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    sys.stdout = sys.stderr  # nothing but results may go down the pipe
+    gc.disable()  # a short-lived process making millions of tuples: no cycles to find
+    task: _WorkerTask = pickle.load(sys.stdin.buffer)
+    with out:
+        for part in task.parts:
+            try:
+                reply: tuple[str, object] = (
+                    "ok",
+                    _read_part(task.path, task.layout, part, task.today, task.key, task.max_errors),
+                )
+            except Exception as e:  # sent to the parent, which raises it
+                reply = ("error", e)
+            pickle.dump(reply, out)
+            out.flush()
+            if reply[0] == "error":
+                return
+
+
+def _receive(worker: subprocess.Popen[bytes]) -> _PartResult:
+    assert worker.stdout is not None
+    try:
+        status, payload = pickle.load(worker.stdout)
+    except (EOFError, pickle.UnpicklingError) as e:
+        worker.wait()
+        raise RosterStoreError(
+            f"a roster worker process ended unexpectedly (exit code {worker.returncode})"
+        ) from e
+    if status == "error":
+        assert isinstance(payload, BaseException)
+        raise payload
+    assert isinstance(payload, _PartResult)
+    return payload
 
 
 def replace_roster(
@@ -307,9 +529,14 @@ def replace_roster(
     """
     _check_key(key)
     iso = _IsoDates()
+
+    def fill(spill: _Spill | None) -> None:
+        assert spill is not None
+        spill.add_all(_entry_row(entry, iso) for entry in entries)
+
     info, _ = _replace(
         db,
-        (_entry_row(entry, iso) for entry in entries),
+        fill,
         key=key,
         label=version_label[:_LABEL_MAX],
         source=source[:_SOURCE_MAX],
@@ -409,7 +636,7 @@ def apply_roster_delta(
 
 def _replace(
     db: Database,
-    rows: Iterable[_Row],
+    fill: Callable[[_Spill | None], None],
     *,
     key: bytes,
     label: str,
@@ -417,15 +644,15 @@ def _replace(
     clock: Clock,
     abort: Callable[[], bool] | None,
 ) -> tuple[RosterInfo | None, int]:
-    """Sort ``rows`` by key, stage them, swap them in. (None, rows) when ``abort()`` says so.
+    """Sort rows by key, stage them, swap them in. (None, rows) when ``abort()`` says so.
 
-    Phase 1 reads all of ``rows`` into a bucketed spill file: no database work yet, so a
-    file with errors never writes anything. Phase 2 stages the rows in key order, chunk by
+    Phase 1, ``fill``, puts all rows into a bucketed spill file: no database work yet, so
+    a file with errors never writes anything. Phase 2 stages the rows in key order, chunk by
     chunk; phase 3 is the swap.
     """
     started = time.perf_counter()
     with _Spill(db.path.parent) as spill:
-        spill.add_all(rows)
+        fill(spill)
         if abort is not None and abort():
             return None, spill.rows
         read_s = time.perf_counter() - started
@@ -501,6 +728,15 @@ class _Spill:
         self.rows += buffered
         self._flush()
 
+    def add_blocks(self, blocks: list[bytes | None], rows: int) -> None:
+        """Add rows a worker bucketed already: one marshalled list per bucket (or None)."""
+        self._flush()
+        for bucket, data in enumerate(blocks):
+            if data:
+                self._blocks[bucket].append((self._file.tell(), len(data)))
+                self._file.write(data)
+        self.rows += rows
+
     def _flush(self) -> None:
         for bucket, buffer in enumerate(self._buffers):
             if buffer:
@@ -570,8 +806,10 @@ def _create_staging(db: Database) -> str:
 def _fill_staging(db: Database, staging: str, chunks: Iterable[list[_Row]], version: int) -> int:
     """Insert the chunks, one committed transaction each; returns how many rows.
 
-    Each chunk is prepared (read back, sorted) outside any transaction, so the write lock
-    is held only while a chunk is inserted and other writers get in between.
+    The write lock is held only while a chunk is inserted. Between chunks the importer
+    pauses briefly: a waiting writer does not queue for the lock, SQLite's busy handler
+    polls for it (every 25 ms at first, every 100 ms after a while), and without the pause
+    it could keep missing the moments the lock is free.
     """
     sql = (
         f'INSERT OR REPLACE INTO "{staging}"'
@@ -579,6 +817,8 @@ def _fill_staging(db: Database, staging: str, chunks: Iterable[list[_Row]], vers
     )
     staged = 0
     for chunk in chunks:
+        if staged:
+            time.sleep(CHUNK_PAUSE_S)
         _insert_chunk(db, sql, chunk)
         staged += len(chunk)
     return staged
@@ -668,6 +908,12 @@ class _ReadState:
         self.error_count += 1
         if len(self.errors) < self.max_errors:
             self.errors.append(error)
+
+    def merge(self, other: _ReadState) -> None:
+        """Add the counts of a later part of the file."""
+        self.valid += other.valid
+        self.error_count += other.error_count
+        self.errors.extend(other.errors[: max(0, self.max_errors - len(self.errors))])
 
     def refuse_empty(self, path: Path) -> None:
         if self.rows_read == 0:

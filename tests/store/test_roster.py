@@ -153,8 +153,8 @@ def test_every_file_import_gets_a_new_random_key(db: Database, clock: ManualCloc
         import_roster_file(db, path, clock=clock)
         with sqlite3.connect(db.path) as conn:
             keys.add(conn.execute("SELECT hash_key FROM roster_meta").fetchone()[0])
+        assert len(lookup(db, A)) == 2  # also right after the key changed
     assert len(keys) == 2 and all(len(k) == 32 for k in keys)
-    assert len(lookup(db, A)) == 2
 
 
 # --- import: encodings, errors, dry run -------------------------------------------------
@@ -257,6 +257,88 @@ def test_missing_file_and_bad_header_leave_the_roster_alone(
     info = roster_info(db)
     assert info is not None and info.version == 1
     assert len(lookup(db, A)) == 2 and lookup(db, D) == []
+
+
+# --- import with worker processes ----------------------------------------------------
+
+
+@pytest.fixture
+def tiny_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cut even a small file into many parts, so that the workers really share it."""
+    monkeypatch.setattr(roster_module, "PART_BYTES", 150)
+
+
+def many_rows(count: int) -> list[str]:
+    return [
+        f"{make_id_number(date(1940 + i % 60, 1 + i % 12, 1 + i % 28), sequence=i % 100)},"
+        f"{'低保' if i % 2 else '老年人'},,2027-01-{1 + i % 28:02d}"
+        for i in range(count)
+    ]
+
+
+def stored_rows(db: Database) -> list[tuple[object, ...]]:
+    with sqlite3.connect(db.path) as conn:
+        return conn.execute("SELECT * FROM roster_entries ORDER BY 1, 2").fetchall()
+
+
+def test_workers_install_exactly_what_one_process_installs(
+    db: Database, clock: ManualClock, tmp_path: Path, tiny_parts: None
+):
+    path = write_csv(tmp_path / "big.csv", [*many_rows(60), f"{A},低保,,2026-01-01"], "gb18030")
+    key = bytes(range(32))
+    report = import_roster_file(db, path, clock=clock, key=key, workers=2)
+    assert (report.replaced, report.rows_read, report.entries, report.duplicates) == (
+        True,
+        61,
+        61,
+        0,
+    )
+    single = Database(tmp_path / "single.db")
+    try:
+        single.migrate()
+        import_roster_file(single, path, clock=clock, key=key, workers=1)
+        assert stored_rows(db) == stored_rows(single)
+    finally:
+        single.close()
+    assert lookup(db, A) == [RosterMatch(Category.SUBSISTENCE, None, date(2026, 1, 1))]
+
+
+def test_workers_report_every_invalid_row_in_file_order(
+    db: Database, clock: ManualClock, tmp_path: Path, tiny_parts: None
+):
+    rows = many_rows(40)
+    for line in (5, 17, 33):  # file lines 5, 17, 33 (the header is line 1)
+        rows[line - 2] = rows[line - 2].replace("低保", "低保户").replace("老年人", "老人")
+    path = write_csv(tmp_path / "bad.csv", rows)
+    dry = import_roster_file(db, path, clock=clock, workers=2, dry_run=True)
+    real = import_roster_file(db, path, clock=clock, workers=2, max_errors=2)
+    assert [e.line for e in dry.errors] == [5, 17, 33]
+    assert (real.replaced, real.error_count, [e.line for e in real.errors]) == (False, 3, [5, 17])
+    assert roster_info(db) is None
+
+
+def test_a_failing_worker_leaves_the_old_roster_in_use(
+    db: Database,
+    clock: ManualClock,
+    tmp_path: Path,
+    tiny_parts: None,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    import_roster_file(db, first_roster(tmp_path), clock=clock)
+    path = write_csv(tmp_path / "big.csv", many_rows(40))
+    real_plan = roster_module.plan_roster_parts
+
+    def plan_then_truncate(*args, **kwargs):  # type: ignore[no-untyped-def]
+        layout = real_plan(*args, **kwargs)
+        path.write_bytes(path.read_bytes()[: layout.parts[-1].start + 5])
+        return layout
+
+    monkeypatch.setattr(roster_module, "plan_roster_parts", plan_then_truncate)
+    with pytest.raises(RosterFileError, match="changed"):
+        import_roster_file(db, path, clock=clock, workers=2)
+    info = roster_info(db)
+    assert info is not None and info.version == 1
+    assert len(lookup(db, A)) == 2
 
 
 # --- atomic replace -----------------------------------------------------------------------

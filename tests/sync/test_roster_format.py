@@ -18,7 +18,9 @@ from sync.roster import (
     RowError,
     keyed_hash,
     make_hasher,
+    plan_roster_parts,
     read_roster_csv,
+    read_roster_part,
 )
 
 TODAY = date(2026, 3, 2)
@@ -238,3 +240,65 @@ def test_birth_dates_are_checked_against_the_given_day(tmp_path: Path):
     path = write(tmp_path / "r.csv", ["id_number,category,valid_to", f"{young},低保,"])
     assert isinstance(next(read_roster_csv(path, today=date(2026, 3, 2))), RosterRow)
     assert isinstance(next(read_roster_csv(path, today=date(2026, 2, 1))), RowError)
+
+
+# --- reading in parts ---------------------------------------------------------------------
+
+
+def _messy_roster(tmp_path: Path, encoding: str, newline: str) -> Path:
+    old, _ = legacy_pair()
+    lines = ["", "身份证号,姓名,类别,有效期起,有效期至"]  # a blank line before the header
+    for i in range(40):
+        number = make_id_number(date(1940 + i, 1 + i % 12, 1 + i % 28), sequence=i)
+        lines.append(f"{number},测试{i},{'低保' if i % 2 else 'elderly'},,2027-01-{1 + i % 28:02d}")
+        if i % 9 == 0:
+            lines.append("")  # blank lines inside
+        if i % 13 == 0:
+            lines.append(f"{bad_check(number)},测试,特困,,")
+    lines.append(f"{old},测试,老年人,,")
+    path = tmp_path / f"messy-{encoding}.csv"
+    path.write_bytes(newline.join(lines).encode(encoding) + newline.encode())
+    return path
+
+
+@pytest.mark.parametrize(
+    ("encoding", "newline"),
+    [("utf-8", "\n"), ("utf-8-sig", "\r\n"), ("gb18030", "\n"), ("gb18030", "\r\n")],
+)
+def test_reading_in_parts_gives_exactly_what_reading_whole_gives(
+    tmp_path: Path, encoding: str, newline: str
+):
+    path = _messy_roster(tmp_path, encoding, newline)
+    layout = plan_roster_parts(path, part_bytes=100)
+    assert layout is not None and len(layout.parts) > 10
+    assert layout.parts[-1].end == path.stat().st_size
+    in_parts = [
+        item for part in layout.parts for item in read_roster_part(path, layout, part, today=TODAY)
+    ]
+    assert in_parts == read(path)
+    assert sum(isinstance(item, RowError) for item in in_parts) == 4
+
+
+def test_files_with_quotes_or_bare_cr_are_not_cut(tmp_path: Path):
+    quoted = write(tmp_path / "q.csv", ["id_number,category,valid_to", f'"{A}",低保,'])
+    assert plan_roster_parts(quoted, part_bytes=10) is None
+    bare_cr = tmp_path / "cr.csv"
+    bare_cr.write_bytes(f"id_number,category,valid_to\r{A},低保,\r".encode())
+    assert plan_roster_parts(bare_cr, part_bytes=10) is None
+    assert [r.line for r in read(bare_cr)] == [2]
+
+
+def test_planning_checks_the_file_like_reading_does(tmp_path: Path):
+    with pytest.raises(RosterFileError, match="missing"):
+        plan_roster_parts(write(tmp_path / "h.csv", ["number,kind", f"{A},低保"]))
+    with pytest.raises(RosterFileError, match="cannot open"):
+        plan_roster_parts(tmp_path / "missing.csv")
+
+
+def test_a_part_of_a_file_that_changed_is_an_error(tmp_path: Path):
+    path = _messy_roster(tmp_path, "utf-8", "\n")
+    layout = plan_roster_parts(path, part_bytes=100)
+    assert layout is not None
+    path.write_bytes(path.read_bytes()[: layout.parts[-1].start + 3])
+    with pytest.raises(RosterFileError, match="changed"):
+        list(read_roster_part(path, layout, layout.parts[-1], today=TODAY))
