@@ -403,7 +403,7 @@ def plan_roster_parts(path: Path | str, *, part_bytes: int = 4 << 20) -> RosterL
     path = Path(path)
     with _open(path) as raw:
         try:
-            scan = _scan(raw, max(1, min(part_bytes, _DETECT_CHUNK)))
+            scan = _scan(raw, max(1, min(part_bytes // 4, _DETECT_CHUNK)))
             if not scan.splittable:
                 return None
             header_line = 0

@@ -586,6 +586,26 @@ def test_delta_upserts_and_deletes_in_one_step(db: Database, clock: ManualClock)
     assert versions == {"subsistence": 2, "extreme_poverty": 2}
 
 
+def connection_settings(db: Database) -> tuple[int, int]:
+    with db.read() as session:
+        connection = session.connection()
+        return (
+            connection.exec_driver_sql("PRAGMA cache_size").scalar_one(),
+            connection.exec_driver_sql("PRAGMA secure_delete").scalar_one(),
+        )
+
+
+def test_replacing_and_deltas_leave_pooled_connections_as_they_were(
+    db: Database, clock: ManualClock, tmp_path: Path
+):
+    before = connection_settings(db)
+    server_roster(db, clock)
+    import_roster_file(db, first_roster(tmp_path), clock=clock)  # drops the server's table
+    upsert = [(keyed_hash(SERVER_KEY, C), Category.ELDERLY, None, None)]
+    apply_roster_delta(db, upsert, [], version_label="d1", clock=clock)
+    assert connection_settings(db) == before
+
+
 def test_delta_on_the_wrong_base_or_without_a_roster_is_refused(db: Database, clock: ManualClock):
     upsert = [(keyed_hash(SERVER_KEY, C), Category.ELDERLY, None, None)]
     with pytest.raises(RosterStoreError, match="no roster"):
