@@ -169,9 +169,13 @@ class KioskWindow(QWidget):
         self._staff_press.setSingleShot(True)
         self._staff_press.setInterval(STAFF_PRESS_MS)
         self._staff_press.timeout.connect(self.open_staff_login)
-        app = QApplication.instance()
-        if app is not None:  # every tap anywhere restarts the idle timer
-            app.installEventFilter(self)
+        # Taps are watched on the native window, which sees every input event before the
+        # widgets do. (Not on the QApplication: a Python filter there would run, and need
+        # the GIL, for every paint and layout event of every widget.)
+        self.winId()
+        window = self.windowHandle()
+        if window is not None:
+            window.installEventFilter(self)
         self.home.set_reader_available(services.reader.available)
         self.retranslate()
 
@@ -226,8 +230,9 @@ class KioskWindow(QWidget):
         self._service = None
         self._ident = None
         self._staff_mode = False
-        self.lang = self.settings.language
-        self.retranslate()
+        if self.lang != self.settings.language:
+            self.lang = self.settings.language
+            self.retranslate()
         self.home.set_busy(self.tickets.busy)
         if self.current() is not self.out_of_service or self.tickets.printer_status.can_print():
             self._show(self.home)

@@ -199,7 +199,8 @@ def test_idle_timeout_returns_home_and_forgets_the_visitor(qtbot, rig):
     identified(qtbot, rig, lambda: rig.reader.lay(card))
     assert w.current() is w.result_screen
     w.set_idle_timeout_ms(50)
-    qtbot.mouseClick(w.result_screen, Qt.MouseButton.LeftButton)  # a tap starts the timer
+    # a tap anywhere (here: on the window, as the touch screen delivers it) starts the timer
+    qtbot.mouseClick(w.windowHandle(), Qt.MouseButton.LeftButton, pos=QPoint(900, 700))
     qtbot.waitUntil(lambda: w.current() is w.home, timeout=5000)
     assert w._ident is None and w._service is None
 
@@ -240,9 +241,13 @@ def enter_pin(qtbot, rig, pin):
 
 def test_staff_gesture_and_pin_lockout(qtbot, rig):
     w = rig.window
-    qtbot.mousePress(w, Qt.MouseButton.LeftButton, pos=QPoint(20, 20))
+    handle = w.windowHandle()
+    qtbot.mouseClick(handle, Qt.MouseButton.LeftButton, pos=QPoint(20, 20))  # a short tap
+    qtbot.wait(2300)
+    assert w.current() is w.home  # ... does nothing
+    qtbot.mousePress(handle, Qt.MouseButton.LeftButton, pos=QPoint(20, 20))  # held 2 s
     qtbot.waitUntil(lambda: w.current() is w.pin_screen, timeout=5000)
-    qtbot.mouseRelease(w, Qt.MouseButton.LeftButton)
+    qtbot.mouseRelease(handle, Qt.MouseButton.LeftButton, pos=QPoint(20, 20))
     for left in (4, 3, 2, 1):
         attempt = enter_pin(qtbot, rig, "111111")
         assert attempt.tries_left == left

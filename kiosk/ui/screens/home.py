@@ -83,6 +83,8 @@ class HomeScreen(QWidget):
         self.retranslate(self._lang)
 
     def set_busy(self, busy: bool) -> None:
+        if busy == self.busy.isVisibleTo(self):
+            return
         self.busy.setVisible(busy)
         self.title.setVisible(not busy)
         self.grid.set_enabled(not busy)
