@@ -88,7 +88,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "ticket.done": {"zh": "完成", "en": "Done"},
     "out.title": {"zh": "暂停取号", "en": "Tickets unavailable"},
     "out.body": {
-        "zh": "取号机暂时无法出票，请找工作人员帮助",
+        "zh": "取号机暂时无法出票\n请找工作人员帮助",
         "en": "This machine cannot print tickets right now. Please ask staff.",
     },
     "out.error": {
