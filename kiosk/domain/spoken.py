@@ -77,6 +77,7 @@ class Prompt(StrEnum):
     WELCOME = "welcome"
     CHOOSE_SERVICE = "choose_service"
     LAY_ID_CARD = "lay_id_card"
+    OFFER_GREEN_CHANNEL = "offer_green_channel"
     READING_CARD = "reading_card"
     CARD_READ_FAILED = "card_read_failed"
     ELIGIBLE = "eligible"
@@ -106,6 +107,11 @@ _TEMPLATES: Final[dict[Prompt, dict[Lang, str]]] = {
     Prompt.LAY_ID_CARD: {
         "zh": "请把身份证放在读卡区上。",
         "en": "Please place your ID card on the card reader.",
+    },
+    Prompt.OFFER_GREEN_CHANNEL: {
+        "zh": "六十岁以上老人、低保等困难群众，请把身份证放在读卡区上；其他人请点直接取号。",
+        "en": "Over 60 or on low income? Place your ID card on the reader. "
+        "Otherwise tap: normal ticket.",
     },
     Prompt.READING_CARD: {
         "zh": "正在读卡，请不要拿开身份证。",

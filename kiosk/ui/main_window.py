@@ -270,7 +270,7 @@ class KioskWindow(QWidget):
             self._service = service
             self.card_screen.show_for(service, self.lang)
             self._show(self.card_screen)
-            self._say("lay_id_card")
+            self._say("offer_green_channel")
         else:
             self._issue(TicketRequest(service.code, service.prefix))
 

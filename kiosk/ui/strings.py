@@ -23,7 +23,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "60岁以上老人、低保等困难群众\n请把身份证放在下方读卡区",
         "en": "Aged 60+ or on low income?\nLay your ID card on the reader below",
     },
-    "offer.normal": {"zh": "直接取号", "en": "Just give me\na ticket"},
+    "offer.normal": {"zh": "直接取号\n(不用身份证)", "en": "Normal ticket\n(no ID card)"},
     "card.title": {"zh": "请把身份证放在下方读卡区", "en": "Lay your ID card on the reader below"},
     "card.hint": {
         "zh": "身份证平放在读卡区上，不要移动",
