@@ -23,6 +23,11 @@ The file a technician brings (or a hall exports) is CSV with a header line::
 - Dates: ``YYYY-MM-DD``, ``YYYYMMDD`` or Excel's ``YYYY/M/D``; an empty ``valid_to`` (or
   ``长期``) means no end, an empty ``valid_from`` means valid already.
 
+Reading: :func:`read_roster_csv` streams rows (valid or not) in one process; for a big file
+:func:`hash_roster_file` checks and hashes in parts, in worker processes (the rules are
+Python and GB 11643 validation is most of the time), and gives the parts back in file
+order with their hashed entries sorted, ready to be stored.
+
 Nothing here puts a plain ID number into a message: row errors show it masked
 (``1100**********0022``), and :class:`RosterRow` masks it in its ``repr``.
 """
@@ -31,15 +36,21 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import hashlib
 import hmac
 import io
 import logging
+import os
+import pickle
 import re
-from collections.abc import Callable, Generator, Iterator
+import subprocess
+import sys
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import repeat
+from itertools import islice, repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
@@ -51,12 +62,15 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "HASH_BYTES",
+    "HashedEntry",
+    "HashedPart",
     "RosterFileError",
     "RosterLayout",
     "RosterPart",
     "RosterRow",
     "RowError",
     "detect_encoding",
+    "hash_roster_file",
     "keyed_hash",
     "make_hasher",
     "plan_roster_parts",
@@ -554,3 +568,214 @@ def _masked_number(text: str) -> str:
     if len(text) > 20:
         return f"({len(text)} characters)"
     return mask_id_number(text)
+
+
+# --- checking and hashing a whole file, in parts, in several processes ----------------------
+
+#: A hashed roster entry as the kiosk stores it and the server sends it: keyed hash,
+#: category code, valid from and valid to as ``YYYY-MM-DD`` (or None).
+HashedEntry = tuple[bytes, str, str | None, str | None]
+
+#: Files smaller than this are read by one process (a worker costs ~0.2 s to start).
+PARALLEL_MIN_BYTES = 8 << 20
+MAX_WORKERS = 4
+#: Size of the parts a big file is cut into (~22,000 rows): small parts keep the workers
+#: evenly busy to the end.
+PART_BYTES = 1 << 20
+#: Rows per part when one process reads the file.
+PART_ROWS = 25_000
+
+
+@dataclass
+class HashedPart:
+    """The outcome of some consecutive rows of a roster file.
+
+    ``entries`` are the valid rows hashed, sorted by hash (rows of one hash keep their
+    file order). A part with an invalid row carries no entries: such a file is refused,
+    so only its errors matter. ``errors`` holds the first ``max_errors`` of them.
+    """
+
+    valid: int
+    error_count: int
+    errors: list[RowError]
+    entries: list[HashedEntry]
+
+
+def hash_roster_file(
+    path: Path | str,
+    key: bytes | None,
+    *,
+    today: date | None = None,
+    workers: int | None = None,
+    max_errors: int = 1000,
+) -> Generator[HashedPart, None, None]:
+    """Check every row of a roster file and hash the valid ones, part by part, in order.
+
+    With ``key`` None the rows are only checked. A big file (over
+    :data:`PARALLEL_MIN_BYTES`) is cut into parts read by ``workers`` processes (default:
+    one per CPU, at most :data:`MAX_WORKERS`; always 1 in a frozen executable, where
+    ``sys.executable`` is the application and not Python). Raises
+    :class:`RosterFileError` like :func:`read_roster_csv`.
+    """
+    path = Path(path)
+    if today is None:
+        today = date.today()
+    processes = _worker_count(workers, path)
+    layout = plan_roster_parts(path, part_bytes=PART_BYTES) if processes > 1 else None
+    if layout is None or len(layout.parts) < 2:
+        items = read_roster_csv(path, today=today)
+        try:
+            while part := _hash_items(islice(items, PART_ROWS), key, max_errors):
+                yield part
+        finally:
+            items.close()
+        return
+    yield from _hash_in_workers(path, layout, key, today, max_errors, processes)
+
+
+def _worker_count(workers: int | None, path: Path) -> int:
+    if workers is not None:
+        return max(1, workers)
+    if getattr(sys, "frozen", False) or not sys.executable:
+        return 1  # sys.executable is the application itself, or unknown
+    try:
+        if path.stat().st_size < PARALLEL_MIN_BYTES:
+            return 1
+    except OSError:
+        return 1  # reading it will say what is wrong
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+
+
+def _hash_items(
+    items: Iterable[RosterRow | RowError], key: bytes | None, max_errors: int
+) -> HashedPart | None:
+    """The hot loop of an import: a million turns, so plain locals and tuples."""
+    hasher = make_hasher(key) if key is not None else None
+    texts: dict[date | None, str | None] = {None: None}
+    entries: list[HashedEntry] = []
+    errors: list[RowError] = []
+    valid = error_count = 0
+    for item in items:
+        if type(item) is not RosterRow:
+            error_count += 1
+            if len(errors) < max_errors:
+                errors.append(item)  # type: ignore[arg-type]
+            continue
+        valid += 1
+        if hasher is None or error_count:
+            continue
+        _, number, category, valid_from, valid_to = item
+        try:
+            entries.append((hasher(number), category._value_, texts[valid_from], texts[valid_to]))
+        except KeyError:
+            for day in (valid_from, valid_to):
+                if day not in texts:
+                    texts[day] = day.isoformat()  # type: ignore[union-attr]
+            entries.append((hasher(number), category._value_, texts[valid_from], texts[valid_to]))
+    if not valid and not error_count:
+        return None
+    if error_count:
+        entries = []
+    entries.sort(key=_BY_HASH)  # stable
+    return HashedPart(valid, error_count, errors, entries)
+
+
+_BY_HASH = itemgetter(0)
+
+
+def _hash_in_workers(
+    path: Path,
+    layout: RosterLayout,
+    key: bytes | None,
+    today: date,
+    max_errors: int,
+    processes: int,
+) -> Generator[HashedPart, None, None]:
+    """``processes`` worker processes, each reading every n-th part; results in order.
+
+    Workers are plain ``python -c`` subprocesses fed by a pipe, not multiprocessing: a
+    spawned multiprocessing child re-imports the caller's ``__main__``, which runs a whole
+    CLI again when that module has no ``if __name__ == "__main__"`` guard (as
+    ``python -m kiosk`` has none). The child imports this module only.
+    """
+    parts = layout.parts
+    processes = min(processes, len(parts))
+    log.info("reading %s in %d parts with %d processes", path.name, len(parts), processes)
+    workers: list[subprocess.Popen[bytes]] = []
+    try:
+        for index in range(processes):
+            worker = subprocess.Popen(
+                [sys.executable, "-I", "-c", _WORKER_BOOT],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),  # Windows GUI
+            )
+            workers.append(worker)
+            assert worker.stdin is not None
+            task = _WorkerTask(path, layout, parts[index::processes], today, key, max_errors)
+            with worker.stdin:
+                pickle.dump(sys.path, worker.stdin)
+                pickle.dump(task, worker.stdin)
+        for number in range(len(parts)):
+            yield _receive(workers[number % processes])
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+            worker.wait()
+            if worker.stdout is not None:
+                worker.stdout.close()
+
+
+#: What a worker process runs: the parent's import path first, then the task.
+_WORKER_BOOT = (
+    "import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); "
+    "from sync.roster import _serve_parts; _serve_parts()"
+)
+
+
+@dataclass(frozen=True)
+class _WorkerTask:
+    path: Path
+    layout: RosterLayout
+    parts: tuple[RosterPart, ...]
+    today: date
+    key: bytes | None
+    max_errors: int
+
+
+def _serve_parts() -> None:
+    """In a worker process: read the task from stdin, send one result per part to stdout."""
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    sys.stdout = sys.stderr  # nothing but results may go down the pipe
+    gc.disable()  # a short-lived process making millions of tuples: no cycles to find
+    task: _WorkerTask = pickle.load(sys.stdin.buffer)
+    with out:
+        for part in task.parts:
+            reply: tuple[str, object]
+            try:
+                items = read_roster_part(task.path, task.layout, part, today=task.today)
+                result = _hash_items(items, task.key, task.max_errors)
+                reply = ("ok", result or HashedPart(0, 0, [], []))
+            except Exception as e:  # sent to the parent, which raises it
+                reply = ("error", e)
+            pickle.dump(reply, out, protocol=pickle.HIGHEST_PROTOCOL)
+            out.flush()
+            if reply[0] == "error":
+                return
+
+
+def _receive(worker: subprocess.Popen[bytes]) -> HashedPart:
+    assert worker.stdout is not None
+    try:
+        status, payload = pickle.load(worker.stdout)
+    except (EOFError, pickle.UnpicklingError) as e:
+        worker.wait()
+        raise RosterFileError(
+            f"a roster worker process ended unexpectedly (exit code {worker.returncode})"
+        ) from e
+    if status == "error":
+        assert isinstance(payload, BaseException)
+        raise payload
+    assert isinstance(payload, HashedPart)
+    return payload

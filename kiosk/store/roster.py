@@ -11,16 +11,24 @@ Three ways in, one table (``roster_entries``, keyed by ``(id_hash, category)``):
 
 **Atomic replace without blocking the ticket counter.** The ticket database is shared and
 every writer takes the write lock (``BEGIN IMMEDIATE``); a million-row insert in one
-transaction would hold it for seconds and stall ticket issuing. So a replace fills a
-private staging table (``roster_entries_staging_<random>``, same shape, ``WITHOUT ROWID``)
-in committed chunks of :data:`CHUNK_ROWS` rows, reading and hashing the next chunk while
-the lock is free, and then swaps it in with one short transaction: ``DROP TABLE
-roster_entries``, ``ALTER TABLE ... RENAME TO roster_entries`` and the new
-``roster_meta`` row. SQLite DDL is transactional, so until that commit the old roster is
-complete and in use, and a failure anywhere (a bad row, an exception, a crash, a power
-cut) leaves it so. A leftover staging table is dropped when the next replace starts; a
-replace whose staging table vanished (a second import started meanwhile) or whose roster
-changed underneath it (a delta landed) fails instead of mixing rosters.
+transaction would hold it for seconds and stall ticket issuing. So a replace goes in
+three phases:
+
+1. *Read*: the rows are checked and hashed (for a big file by worker processes, see
+   :func:`sync.roster.hash_roster_file`) into a temporary spill file, bucketed by hash.
+   No database work: a file with errors never writes anything.
+2. *Stage*: a private staging table (``roster_entries_staging_<random>``, the DDL of
+   ``roster_entries``, ``WITHOUT ROWID``) is filled in key order - an append, so the
+   B-tree ends up packed - in committed chunks of :data:`CHUNK_ROWS` rows (~0.1 s of
+   write lock each), with the lock free for at least :data:`CHUNK_PAUSE_S` between them.
+3. *Swap*, one short transaction: ``DROP TABLE roster_entries``, ``ALTER TABLE ...
+   RENAME TO roster_entries``, the new ``roster_meta`` row (version + 1, key, label).
+
+SQLite DDL is transactional, so until that commit the old roster is complete and in use,
+and a failure anywhere (a bad row, an exception, a crash, a power cut) leaves it so. A
+leftover staging table is dropped when the next replace starts; a replace whose staging
+table vanished (a second import started meanwhile) or whose roster changed underneath it
+(a delta landed) fails instead of mixing rosters.
 
 **Row errors.** A file with any invalid row is not installed: every invalid row is
 reported with its line number (up to ``max_errors`` of them, plus the total count) and the
@@ -35,24 +43,21 @@ messages carry only masked numbers.
 
 from __future__ import annotations
 
-import gc
 import logging
 import marshal
-import os
-import pickle
 import re
 import secrets
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import time
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from bisect import bisect_right
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import AbstractContextManager, closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 
@@ -68,15 +73,11 @@ from kiosk.store.db import Database, StoreError
 from kiosk.store.models import RosterEntry, RosterMeta
 from sync.roster import (
     HASH_BYTES,
+    HashedPart,
     RosterFileError,
-    RosterLayout,
-    RosterPart,
-    RosterRow,
     RowError,
+    hash_roster_file,
     make_hasher,
-    plan_roster_parts,
-    read_roster_csv,
-    read_roster_part,
 )
 
 log = logging.getLogger(__name__)
@@ -270,9 +271,8 @@ def import_roster_file(
 
     With ``dry_run`` the file is only checked; the database is not touched. ``key`` is
     the hash key (default: 32 fresh random bytes); ``label`` the version text shown to
-    staff (default: the file name). ``workers`` processes check and hash the rows of a
-    big file (default: one per CPU, at most 4, for files over 8 MiB; 1 in a frozen
-    executable, whose entry point would need ``multiprocessing.freeze_support()``).
+    staff (default: the file name). ``workers``: processes that check and hash the rows
+    of a big file (see :func:`sync.roster.hash_roster_file`; default: one per CPU).
     Raises :class:`RosterFileError` when the file cannot be read as a roster at all,
     :class:`RosterStoreError` when the database fails; in both cases the old roster stays
     in use.
@@ -285,13 +285,8 @@ def import_roster_file(
         hash_key = secrets.token_bytes(KEY_BYTES) if key is None else key
         _check_key(hash_key)
     state = _ReadState(max_errors)
-    processes = _worker_count(workers, path)
-    layout = plan_roster_parts(path, part_bytes=PART_BYTES) if processes > 1 else None
-    fill: Callable[[_Spill | None], None]
-    if layout is not None and len(layout.parts) > 1:
-        fill = partial(_fill_in_parallel, path, layout, today, hash_key, state, processes)
-    else:
-        fill = partial(_fill_in_sequence, path, today, hash_key, state)
+    parts = hash_roster_file(path, hash_key, today=today, workers=workers, max_errors=max_errors)
+    fill = partial(_fill_from_parts, parts, state)
 
     if dry_run:
         fill(None)
@@ -328,189 +323,17 @@ def import_roster_file(
     return report
 
 
-#: Files smaller than this are read by one process (starting workers costs ~0.5 s).
-PARALLEL_MIN_BYTES = 8 << 20
-MAX_WORKERS = 4
-#: Size of the parts a big file is cut into for the workers (~22,000 rows); small parts
-#: keep the workers evenly busy to the end.
-PART_BYTES = 1 << 20
-
-
-def _worker_count(workers: int | None, path: Path) -> int:
-    if workers is not None:
-        return max(1, workers)
-    if getattr(sys, "frozen", False):
-        return 1
-    try:
-        if path.stat().st_size < PARALLEL_MIN_BYTES:
-            return 1
-    except OSError:
-        return 1  # reading it will say what is wrong
-    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
-
-
-def _hashed_rows(
-    items: Iterable[RosterRow | RowError], key: bytes | None, state: _ReadState
-) -> Iterator[_Row]:
-    """Count and collect errors; hash the valid rows (unless ``key`` is None or errors
-    were found: such a file is refused anyway, but every error is still reported)."""
-    hasher = make_hasher(key) if key is not None else None
-    iso = _IsoDates()
-    texts = iso.texts
-    for item in items:  # the hot loop of an import: plain locals and tuples
-        if type(item) is not RosterRow:
-            state.add_error(item)  # type: ignore[arg-type]
-            continue
-        state.valid += 1
-        if hasher is None or state.error_count:
-            continue
-        _, number, category, valid_from, valid_to = item
-        try:
-            yield (hasher(number), category._value_, texts[valid_from], texts[valid_to])
-        except KeyError:
-            yield (hasher(number), category._value_, iso(valid_from), iso(valid_to))
-
-
-def _fill_in_sequence(
-    path: Path, today: date, key: bytes | None, state: _ReadState, spill: _Spill | None
+def _fill_from_parts(
+    parts: Generator[HashedPart, None, None], state: _ReadState, spill: _Spill | None
 ) -> None:
-    items = read_roster_csv(path, today=today)
+    """Phase 1 of an import: count, collect errors, spill the hashed entries."""
     try:
-        rows = _hashed_rows(items, key, state)
-        if spill is None:
-            for _ in rows:
-                pass
-        else:
-            spill.add_all(rows)
-    finally:
-        items.close()
-
-
-@dataclass
-class _PartResult:
-    state: _ReadState
-    blocks: list[bytes | None]
-
-
-def _read_part(
-    path: Path,
-    layout: RosterLayout,
-    part: RosterPart,
-    today: date,
-    key: bytes | None,
-    max_errors: int,
-) -> _PartResult:
-    """In a worker process: check and hash one part, rows bucketed for the spill."""
-    state = _ReadState(max_errors)
-    buckets: list[list[_Row]] = [[] for _ in range(_Spill.BUCKETS)]
-    for row in _hashed_rows(read_roster_part(path, layout, part, today=today), key, state):
-        buckets[row[0][0]].append(row)
-    if state.error_count:
-        return _PartResult(state, [])
-    for bucket in buckets:
-        bucket.sort(key=_HASH)  # stable; the parent merges the sorted runs cheaply
-    return _PartResult(state, [marshal.dumps(b) if b else None for b in buckets])
-
-
-def _fill_in_parallel(
-    path: Path,
-    layout: RosterLayout,
-    today: date,
-    key: bytes | None,
-    state: _ReadState,
-    processes: int,
-    spill: _Spill | None,
-) -> None:
-    """Phase 1 with ``processes`` worker processes, each reading every n-th part.
-
-    Workers are plain ``python -c`` subprocesses fed by a pipe, not multiprocessing: a
-    spawned multiprocessing child re-imports the caller's ``__main__``, which runs the
-    whole CLI again when that module has no ``if __name__ == "__main__"`` guard (as
-    ``python -m kiosk`` has none). Results come back in file order.
-    """
-    parts = layout.parts
-    processes = min(processes, len(parts))
-    log.info("reading %s in %d parts with %d processes", path.name, len(parts), processes)
-    workers: list[subprocess.Popen[bytes]] = []
-    try:
-        for index in range(processes):
-            worker = subprocess.Popen(
-                [sys.executable, "-I", "-c", _WORKER_BOOT],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-            )
-            workers.append(worker)
-            assert worker.stdin is not None
-            task = _WorkerTask(path, layout, parts[index::processes], today, key, state.max_errors)
-            with worker.stdin:
-                pickle.dump(sys.path, worker.stdin)
-                pickle.dump(task, worker.stdin)
-        for number in range(len(parts)):
-            result = _receive(workers[number % processes])
-            state.merge(result.state)
+        for part in parts:
+            state.merge(part)
             if spill is not None and not state.error_count:
-                spill.add_blocks(result.blocks, result.state.valid)
+                spill.add_sorted(part.entries)
     finally:
-        for worker in workers:
-            if worker.poll() is None:
-                worker.kill()
-            worker.wait()
-            if worker.stdout is not None:
-                worker.stdout.close()
-
-
-#: What a worker process runs: the parent's import path first, then the task.
-_WORKER_BOOT = (
-    "import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); "
-    "from kiosk.store.roster import _serve_parts; _serve_parts()"
-)
-
-
-@dataclass(frozen=True)
-class _WorkerTask:
-    path: Path
-    layout: RosterLayout
-    parts: tuple[RosterPart, ...]
-    today: date
-    key: bytes | None
-    max_errors: int
-
-
-def _serve_parts() -> None:
-    """In a worker process: read the task from stdin, send one result per part to stdout."""
-    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    sys.stdout = sys.stderr  # nothing but results may go down the pipe
-    gc.disable()  # a short-lived process making millions of tuples: no cycles to find
-    task: _WorkerTask = pickle.load(sys.stdin.buffer)
-    with out:
-        for part in task.parts:
-            try:
-                reply: tuple[str, object] = (
-                    "ok",
-                    _read_part(task.path, task.layout, part, task.today, task.key, task.max_errors),
-                )
-            except Exception as e:  # sent to the parent, which raises it
-                reply = ("error", e)
-            pickle.dump(reply, out)
-            out.flush()
-            if reply[0] == "error":
-                return
-
-
-def _receive(worker: subprocess.Popen[bytes]) -> _PartResult:
-    assert worker.stdout is not None
-    try:
-        status, payload = pickle.load(worker.stdout)
-    except (EOFError, pickle.UnpicklingError) as e:
-        worker.wait()
-        raise RosterStoreError(
-            f"a roster worker process ended unexpectedly (exit code {worker.returncode})"
-        ) from e
-    if status == "error":
-        assert isinstance(payload, BaseException)
-        raise payload
-    assert isinstance(payload, _PartResult)
-    return payload
+        parts.close()
 
 
 def replace_roster(
@@ -740,12 +563,13 @@ def _replace(
 class _Spill:
     """Rows bucketed by the first byte of their hash, in a temporary file.
 
-    Rows arrive in file order, i.e. in random key order. Inserting them like that into
-    the B-tree touches every page for every chunk (slow, and the table ends up ~70% full);
-    inserting them in key order is an append. The spill file lets phase 2 produce the rows
-    in key order, one chunk at a time, without holding a million rows in memory. It holds
-    keyed hashes only, never a number, and is deleted when closed (or when the process
-    dies: it has no name on POSIX and is delete-on-close on Windows).
+    Rows arrive in file order, i.e. in random key order (at best sorted within a part).
+    Inserting them like that into the B-tree touches every page for every chunk (slow,
+    and the table ends up ~70% full); inserting them in key order is an append. The spill
+    file lets phase 2 produce the rows in key order, one chunk at a time, without holding
+    a million rows in memory. It holds keyed hashes only, never a number, and is deleted
+    when closed (or when the process dies: it has no name on POSIX and is delete-on-close
+    on Windows).
     """
 
     BUCKETS = 256
@@ -777,14 +601,18 @@ class _Spill:
         self.rows += buffered
         self._flush()
 
-    def add_blocks(self, blocks: list[bytes | None], rows: int) -> None:
-        """Add rows a worker bucketed already: one marshalled list per bucket (or None)."""
+    def add_sorted(self, rows: list[_Row]) -> None:
+        """Add rows already sorted by hash (a worker's part): one block per bucket."""
         self._flush()
-        for bucket, data in enumerate(blocks):
-            if data:
-                self._blocks[bucket].append((self._file.tell(), len(data)))
-                self._file.write(data)
-        self.rows += rows
+        start = 0
+        while start < len(rows):
+            bucket = rows[start][0][0]
+            end = bisect_right(rows, bucket, lo=start, key=_first_byte)
+            data = marshal.dumps(rows[start:end])
+            self._blocks[bucket].append((self._file.tell(), len(data)))
+            self._file.write(data)
+            start = end
+        self.rows += len(rows)
 
     def _flush(self) -> None:
         for bucket, buffer in enumerate(self._buffers):
@@ -812,6 +640,10 @@ class _Spill:
 
 
 _HASH = itemgetter(0)
+
+
+def _first_byte(row: _Row) -> int:
+    return row[0][0]
 
 
 def _current_version(db: Database) -> int:
@@ -856,27 +688,51 @@ def _create_staging(db: Database) -> str:
 def _fill_staging(db: Database, staging: str, chunks: Iterable[list[_Row]], version: int) -> int:
     """Insert the chunks, one committed transaction each; returns how many rows.
 
-    The write lock is held only while a chunk is inserted. Between chunks the importer
-    pauses briefly: a waiting writer does not queue for the lock, SQLite's busy handler
-    polls for it (every 25 ms at first, every 100 ms after a while), and without the pause
-    it could keep missing the moments the lock is free.
+    The write lock is held only while a chunk is inserted. Between chunks the lock stays
+    free for at least :data:`CHUNK_PAUSE_S`: a waiting writer does not queue for the
+    lock, SQLite's busy handler polls for it (every few ms at first, every 100 ms after a
+    while), and without the pause it could keep missing the moments the lock is free.
     """
-    sql = (
-        f'INSERT OR REPLACE INTO "{staging}"'
-        f" (id_hash, category, valid_from, valid_to, version) VALUES (?, ?, ?, ?, {version:d})"
-    )
+    sql = _InsertSql(staging, version)
     staged = 0
-    for chunk in chunks:
+    free_since = time.monotonic()
+    for chunk in chunks:  # preparing the next chunk counts towards the pause
         if staged:
-            time.sleep(CHUNK_PAUSE_S)
+            time.sleep(max(0.0, free_since + CHUNK_PAUSE_S - time.monotonic()))
         _insert_chunk(db, sql, chunk)
+        free_since = time.monotonic()
         staged += len(chunk)
     return staged
 
 
-def _insert_chunk(db: Database, sql: str, chunk: list[_Row]) -> None:
+class _InsertSql:
+    """INSERT statements for a staging table: one row, and ``BATCH_ROWS`` rows at once.
+
+    Many rows per statement spare SQLite a statement reset and Python a call per row:
+    about a fifth of the insert time. Rows keep their order (the later of two wins).
+    """
+
+    BATCH_ROWS = 100
+
+    def __init__(self, table: str, version: int) -> None:
+        head = (
+            f'INSERT OR REPLACE INTO "{table}" (id_hash, category, valid_from, valid_to, version)'
+        )
+        values = f"(?, ?, ?, ?, {version:d})"
+        self.one = f"{head} VALUES {values}"
+        self.batch = f"{head} VALUES {', '.join([values] * self.BATCH_ROWS)}"
+
+
+def _insert_chunk(db: Database, sql: _InsertSql, chunk: list[_Row]) -> None:
+    size = sql.BATCH_ROWS
+    whole = len(chunk) - len(chunk) % size
+    batches = [tuple(chain.from_iterable(chunk[i : i + size])) for i in range(whole)[::size]]
     with db.write() as session:
-        session.connection().exec_driver_sql(sql, chunk)
+        connection = session.connection()
+        if batches:
+            connection.exec_driver_sql(sql.batch, batches)
+        if whole < len(chunk):
+            connection.exec_driver_sql(sql.one, chunk[whole:])
 
 
 def _count_staged(db: Database, staging: str) -> int:
@@ -957,16 +813,11 @@ class _ReadState:
     def rows_read(self) -> int:
         return self.valid + self.error_count
 
-    def add_error(self, error: RowError) -> None:
-        self.error_count += 1
-        if len(self.errors) < self.max_errors:
-            self.errors.append(error)
-
-    def merge(self, other: _ReadState) -> None:
-        """Add the counts of a later part of the file."""
-        self.valid += other.valid
-        self.error_count += other.error_count
-        self.errors.extend(other.errors[: max(0, self.max_errors - len(self.errors))])
+    def merge(self, part: HashedPart) -> None:
+        """Add the counts of the next part of the file."""
+        self.valid += part.valid
+        self.error_count += part.error_count
+        self.errors.extend(part.errors[: max(0, self.max_errors - len(self.errors))])
 
     def refuse_empty(self, path: Path) -> None:
         if self.rows_read == 0:
@@ -999,25 +850,21 @@ class _ReadState:
 
 
 class _IsoDates:
-    """date -> 'YYYY-MM-DD' (what SQLAlchemy's Date stores in SQLite), memoised.
-
-    ``texts`` is the cache itself (``None`` -> ``None`` included), for hot loops that
-    index it directly and call the object only on a miss.
-    """
+    """date -> 'YYYY-MM-DD' (what SQLAlchemy's Date stores in SQLite), memoised."""
 
     LIMIT = 50_000
 
     def __init__(self) -> None:
-        self.texts: dict[date | None, str | None] = {None: None}
+        self._texts: dict[date, str] = {}
 
     def __call__(self, day: date | None) -> str | None:
         if day is None:
             return None
-        text = self.texts.get(day)
+        text = self._texts.get(day)
         if text is None:
             text = day.isoformat()
-            if len(self.texts) < self.LIMIT:
-                self.texts[day] = text
+            if len(self._texts) < self.LIMIT:
+                self._texts[day] = text
         return text
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import kiosk.store.roster as roster_module
+import sync.roster as sync_roster
 from idreader.idnumber import check_character
 from idreader.testing import make_id_number
 from kiosk.domain.clock import ManualClock
@@ -223,9 +224,15 @@ def test_dry_run_reports_and_changes_nothing(db: Database, clock: ManualClock, t
     assert lookup(db, D) == []
 
 
+@pytest.mark.parametrize("batch_rows", [1, 2, 100])
 def test_repeated_person_and_category_keeps_the_later_line(
-    db: Database, clock: ManualClock, tmp_path: Path, small_chunks: None
+    db: Database,
+    clock: ManualClock,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    batch_rows: int,
 ):
+    monkeypatch.setattr(roster_module._InsertSql, "BATCH_ROWS", batch_rows)
     path = write_csv(
         tmp_path / "r.csv",
         [f"{A},低保,,2026-01-31", f"{B},特困,,", f"{A},低保,,2026-12-31", f"{A},老年人,,"],
@@ -265,7 +272,7 @@ def test_missing_file_and_bad_header_leave_the_roster_alone(
 @pytest.fixture
 def tiny_parts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cut even a small file into many parts, so that the workers really share it."""
-    monkeypatch.setattr(roster_module, "PART_BYTES", 150)
+    monkeypatch.setattr(sync_roster, "PART_BYTES", 150)
 
 
 def many_rows(count: int) -> list[str]:
@@ -326,14 +333,14 @@ def test_a_failing_worker_leaves_the_old_roster_in_use(
 ):
     import_roster_file(db, first_roster(tmp_path), clock=clock)
     path = write_csv(tmp_path / "big.csv", many_rows(40))
-    real_plan = roster_module.plan_roster_parts
+    real_plan = sync_roster.plan_roster_parts
 
     def plan_then_truncate(*args, **kwargs):  # type: ignore[no-untyped-def]
         layout = real_plan(*args, **kwargs)
         path.write_bytes(path.read_bytes()[: layout.parts[-1].start + 5])
         return layout
 
-    monkeypatch.setattr(roster_module, "plan_roster_parts", plan_then_truncate)
+    monkeypatch.setattr(sync_roster, "plan_roster_parts", plan_then_truncate)
     with pytest.raises(RosterFileError, match="changed"):
         import_roster_file(db, path, clock=clock, workers=2)
     info = roster_info(db)

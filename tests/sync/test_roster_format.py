@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import hmac
+import os
+import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+import sync.roster as sync_roster
 from idreader.errors import InvalidIdNumber
 from idreader.idnumber import check_character
 from idreader.testing import make_id_number
 from kiosk.domain.eligibility import Category
 from sync.roster import (
+    HashedEntry,
+    HashedPart,
     RosterFileError,
     RosterRow,
     RowError,
+    hash_roster_file,
     keyed_hash,
     make_hasher,
     plan_roster_parts,
@@ -302,3 +308,59 @@ def test_a_part_of_a_file_that_changed_is_an_error(tmp_path: Path):
     path.write_bytes(path.read_bytes()[: layout.parts[-1].start + 3])
     with pytest.raises(RosterFileError, match="changed"):
         list(read_roster_part(path, layout, layout.parts[-1], today=TODAY))
+
+
+# --- checking and hashing a whole file ------------------------------------------------------
+
+
+def _all(parts: list[HashedPart]) -> tuple[int, int, list[RowError], list[HashedEntry]]:
+    entries = sorted(e for p in parts for e in p.entries)
+    errors = [e for p in parts for e in p.errors]
+    return sum(p.valid for p in parts), sum(p.error_count for p in parts), errors, entries
+
+
+def test_hashing_in_workers_matches_hashing_in_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    messy = _messy_roster(tmp_path, "gb18030", "\r\n")
+    bad_rows = "特困".encode("gb18030")  # the rows with a wrong check character
+    clean = tmp_path / "clean.csv"
+    clean.write_bytes(b"".join(x for x in messy.read_bytes().splitlines(True) if bad_rows not in x))
+    monkeypatch.setattr(sync_roster, "PART_BYTES", 100)
+    monkeypatch.setattr(sync_roster, "PART_ROWS", 7)
+
+    one = list(hash_roster_file(clean, KEY, today=TODAY, workers=1))
+    two = list(hash_roster_file(clean, KEY, today=TODAY, workers=2))
+    assert len(one) > 1 and len(two) > 1
+    assert _all(one) == _all(two)
+    valid, error_count, errors, entries = _all(two)
+    assert (valid, error_count, errors, len(entries)) == (41, 0, [], 41)
+    assert (keyed_hash(KEY, legacy_pair()[0]), "elderly", None, None) in entries
+    for part in two:
+        assert [e[0] for e in part.entries] == sorted(e[0] for e in part.entries)
+
+    # With errors, parts are cut differently but count and report alike.
+    one = list(hash_roster_file(messy, KEY, today=TODAY, workers=1))
+    two = list(hash_roster_file(messy, KEY, today=TODAY, workers=2))
+    assert _all(one)[:3] == _all(two)[:3] == (41, 4, _all(one)[2])
+    assert [e.line for e in _all(two)[2]] == [
+        e.line for e in read(messy) if isinstance(e, RowError)
+    ]
+
+
+def test_hashing_a_file_with_errors_or_without_a_key_gives_no_entries(tmp_path: Path):
+    path = _messy_roster(tmp_path, "utf-8", "\n")
+    valid, error_count, errors, entries = _all(list(hash_roster_file(path, KEY, today=TODAY)))
+    assert (valid, error_count, len(errors), entries) == (41, 4, 4, [])
+    checked = list(hash_roster_file(path, None, today=TODAY, max_errors=2))
+    assert _all(checked)[1:] == (4, [e for e in errors[:2]], [])
+
+
+def test_a_frozen_application_reads_with_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    path = _messy_roster(tmp_path, "utf-8", "\n")
+    monkeypatch.setattr(sync_roster, "PARALLEL_MIN_BYTES", 0)
+    assert sync_roster._worker_count(None, path) > 1 or os.cpu_count() == 1
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert sync_roster._worker_count(None, path) == 1
