@@ -226,19 +226,21 @@ def bench_import(tmp: Path, rows: int, results: Results) -> Path:
 
 def _timed_import(db: Database, csv_path: Path, rows: int, what: str, results: Results) -> None:
     phases = PhaseLog()
-    store_log = logging.getLogger("kiosk.store.roster")
-    store_log.addHandler(phases)
-    store_log.setLevel(logging.INFO)
-    store_log.propagate = False
+    loggers = [logging.getLogger(name) for name in ("sync.roster", "kiosk.store.roster")]
+    for logger in loggers:
+        logger.addHandler(phases)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
     try:
         with WriterProbe(db.path) as probe:
             started = time.perf_counter()
             report = import_roster_file(db, csv_path, clock=_clock())
             elapsed = time.perf_counter() - started
     finally:
-        store_log.removeHandler(phases)
-        store_log.setLevel(logging.NOTSET)
-        store_log.propagate = True
+        for logger in loggers:
+            logger.removeHandler(phases)
+            logger.setLevel(logging.NOTSET)
+            logger.propagate = True
     assert report.replaced and report.entries == rows, report.summary()
     results.line(
         f"import {rows:,} rows, {what}",
@@ -247,7 +249,8 @@ def _timed_import(db: Database, csv_path: Path, rows: int, what: str, results: R
         elapsed < 20.0 if rows == 1_000_000 else None,  # the target is for 1M rows
     )
     for line in phases.lines[:-1]:
-        print(f"    store: {line}")
+        if not line.startswith("reading roster file"):
+            print(f"    log: {line}")
     waits = probe.waits_s
     results.line(
         f"  ticket writes meanwhile: {len(waits)}, wait p50",
