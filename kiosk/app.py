@@ -172,7 +172,12 @@ def build_kiosk(
         demo = DemoService(cards)
         demo.start()
         extras.append(demo)
-    factory = reader_factory(loaded, demo.port if demo else None) if reader == "config" else reader
+    if reader != "config":
+        factory = reader
+    elif demo is not None and demo.port is None:
+        factory = demo.fake_reader_factory()
+    else:
+        factory = reader_factory(loaded, demo.port if demo else None)
     assert not isinstance(factory, str)
     green_rules = GreenChannelRules(
         AgeRule(config.green_channel.age_rule, config.green_channel.age_threshold)

@@ -7,18 +7,24 @@ reader code as a hall with a real reader. All people here are synthetic.
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from idreader.card import IdentityCard
-from idreader.simulator import ReaderSimulator
+from idreader.fake import FakeCardReader
 from idreader.testing import make_card
 from kiosk.domain.clock import Clock
 from kiosk.domain.eligibility import Category
+from kiosk.services.devices import ReaderFactory
 from kiosk.services.worker import ResourceWorker
+
+if TYPE_CHECKING:
+    from idreader.simulator import ReaderSimulator
 from kiosk.store import roster as roster_store
 from kiosk.store.db import Database
 from sync.roster import keyed_hash
@@ -58,35 +64,66 @@ def install_demo_roster(db: Database, clock: Clock, cards: list[DemoCard]) -> No
 
 
 class DemoService(QObject):
-    """Owns the simulator; ``lay_card`` puts a demo card on it, lifted again soon after."""
+    """Owns the demo reader; ``lay_card`` puts a demo card on it, lifted again soon after.
+
+    Where the OS has pseudo-terminals (Linux, macOS) the reader is the protocol simulator,
+    read by the real serial reader code. Elsewhere (Windows) it falls back to the fake
+    reader, so the demo still runs end to end above the serial layer.
+    """
 
     card_laid = Signal(int)
 
     def __init__(self, cards: list[DemoCard], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.cards = cards
-        self.simulator = ReaderSimulator([c.card for c in cards])
+        self._worker = ResourceWorker("demo-reader", self)
+        self.simulator: ReaderSimulator | None = None
+        self.fake: FakeCardReader | None = None
+        if hasattr(os, "openpty"):
+            from idreader.simulator import ReaderSimulator  # Unix only (tty, termios)
+
+            self.simulator = ReaderSimulator([c.card for c in cards])
         self._lift = QTimer(self)
         self._lift.setSingleShot(True)
         self._lift.setInterval(2500)
-        self._lift.timeout.connect(lambda: self._worker.submit(self.simulator.lift))
-        self._worker = ResourceWorker("demo-reader", self)
+        self._lift.timeout.connect(self._lift_card)
 
     @property
-    def port(self) -> str:
-        return self.simulator.port
+    def port(self) -> str | None:
+        return self.simulator.port if self.simulator is not None else None
+
+    def fake_reader_factory(self) -> ReaderFactory:
+        def make(on_card, on_state, on_error) -> FakeCardReader:  # type: ignore[no-untyped-def]
+            self.fake = FakeCardReader(on_card=on_card, on_state=on_state, on_card_error=on_error)
+            return self.fake
+
+        return make
 
     def start(self) -> None:
-        self.simulator.start()
-        log.info("demo: simulated ID reader on %s", self.simulator.port)
+        if self.simulator is not None:
+            self.simulator.start()
+            log.info("demo: simulated ID reader on %s", self.simulator.port)
+        else:
+            log.info("demo: no pseudo-terminals here; demo cards go to a fake reader")
 
     @Slot(int)
     def lay_card(self, index: int) -> None:
-        self._worker.submit(lambda: self.simulator.lay(index))
+        card = self.cards[index].card
+        if self.simulator is not None:
+            simulator = self.simulator
+            self._worker.submit(lambda: simulator.lay(index))
+            self._lift.start()
+        elif self.fake is not None:
+            fake = self.fake
+            self._worker.submit(lambda: fake.lay(card))
         self.card_laid.emit(index)
-        self._lift.start()
+
+    def _lift_card(self) -> None:
+        if self.simulator is not None:
+            self._worker.submit(self.simulator.lift)
 
     def shutdown(self) -> None:
         self._lift.stop()
         self._worker.shutdown(wait=True)
-        self.simulator.stop()
+        if self.simulator is not None:
+            self.simulator.stop()
