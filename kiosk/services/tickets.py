@@ -16,6 +16,7 @@ from kiosk.domain.catalogue import Catalogue, Service
 from kiosk.domain.clock import Clock, business_day
 from kiosk.domain.ticket import IssuedTicket, TicketRequest
 from kiosk.services.worker import ResourceWorker
+from kiosk.store import outbox
 from kiosk.store import tickets as ticket_store
 from kiosk.store.db import Database
 from printer.base import TicketPrinter
@@ -103,6 +104,7 @@ class TicketService(QObject):
         self._worker = ResourceWorker("printer", self)
         self._busy = False
         self.printer_status = PrinterStatus.UNKNOWN
+        self._recorded_status: PrinterStatus | None = None  # worker thread only
         self._poll = QTimer(self)
         self._poll.setInterval(15_000)
         self._poll.timeout.connect(self.refresh_printer_status)
@@ -144,12 +146,34 @@ class TicketService(QObject):
     @Slot()
     def refresh_printer_status(self) -> None:
         if not self._busy:
-            self._worker.submit(self._printer.status, self._status_read, self._status_failed)
+            self._worker.submit(self._status_job, self._status_read, self._status_failed)
 
     # -- worker-thread jobs --------------------------------------------------------
 
+    def _status_job(self) -> PrinterStatus:
+        status = self._printer.status()
+        self._record_status(status)
+        return status
+
+    def _record_status(self, status: PrinterStatus) -> None:
+        """A change of printer status goes into the outbox, so hall staff hear of paper
+        running low (or out) even when nobody is at the kiosk."""
+        if status == self._recorded_status:
+            return
+        previous, self._recorded_status = self._recorded_status, status
+        if previous is None and not status.needs_attention():
+            return  # start-up with a healthy printer: nothing to report
+        outbox.add_event(
+            self._db,
+            self._clock,
+            "kiosk.printer_status",
+            {"kiosk_id": self._settings.kiosk_id, "status": status.value},
+            urgent=status.needs_attention(),
+        )
+
     def _check_printer(self) -> PrinterStatus:
         status = self._printer.status()
+        self._record_status(status)
         if not status.can_print():
             raise OutOfService(status)
         return status
@@ -228,7 +252,8 @@ class TicketService(QObject):
 
     def _status_read(self, status: PrinterStatus) -> None:
         if status != self.printer_status:
-            log.info("printer status: %s", status.value)
+            level = logging.WARNING if status.needs_attention() else logging.INFO
+            log.log(level, "printer status: %s", status.value)
         self.printer_status = status
         self.printer_status_changed.emit(status)
 

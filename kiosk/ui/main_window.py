@@ -39,6 +39,7 @@ from kiosk.ui.screens.staff import ManualIdScreen, PinScreen, StaffPanel
 from kiosk.ui.screens.ticket import TicketScreen
 from kiosk.ui.strings import tr
 from kiosk.ui.widgets import big_button, label
+from printer.diagnostics import STATUS_ADVICE
 
 log = logging.getLogger(__name__)
 
@@ -437,7 +438,10 @@ class KioskWindow(QWidget):
 
     def _refresh_staff_status(self) -> None:
         status = self.tickets.printer_status
-        self.staff_panel.set_status("printer", status.value, status.can_print())
+        advice_zh, _advice_en = STATUS_ADVICE[status]
+        self.staff_panel.set_status(
+            "printer", f"{advice_zh} ({status.value})", not status.needs_attention()
+        )
         reader = self.services.reader
         reader_text = reader.state.value + (f" ({reader.message})" if reader.message else "")
         self.staff_panel.set_status("reader", reader_text, reader.available)

@@ -12,6 +12,7 @@ from idreader.testing import make_card
 from kiosk.logsetup import setup_logging
 from kiosk.store.models import StaffAudit, Ticket
 from kiosk.testing import STAFF_PIN, TODAY
+from kiosk.ui import theme
 from printer.status import PrinterStatus
 
 MEDICAL = "medical_insurance"
@@ -356,3 +357,23 @@ def test_tap_prints_to_the_preview_folder(qtbot, rig_factory, tmp_path):
     assert png.with_suffix(".bin").read_bytes().startswith(b"\x1b@")
     with Image.open(png) as image:
         assert image.width == 576  # 80 mm paper at 203 dpi
+
+
+def test_paper_near_end_prints_and_tells_staff(qtbot, rig):
+    from kiosk.store.models import OutboxEvent
+
+    rig.printer.set_status(PrinterStatus.PAPER_NEAR_END)
+    w = rig.window
+    click(qtbot, w.home.tiles[MEDICAL])
+    outcome = issued(qtbot, rig, lambda: click(qtbot, w.card_screen.normal))
+    assert outcome.printed  # near end still prints
+    assert rig.kiosk.tickets.printer_status is PrinterStatus.PAPER_NEAR_END
+    with rig.db.read() as s:
+        events = list(s.scalars(select(OutboxEvent).where(OutboxEvent.kind != "ticket.issued")))
+    assert [(e.kind, e.urgent) for e in events] == [("kiosk.printer_status", True)]
+    assert "paper_near_end" in events[0].payload
+    w.open_staff_login()
+    enter_pin(qtbot, rig, STAFF_PIN)
+    status = w.staff_panel.status_labels["printer"]
+    assert "即将用完" in status.text() and "paper_near_end" in status.text()
+    assert theme.WARNING in status.styleSheet()
