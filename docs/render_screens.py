@@ -110,18 +110,18 @@ def screens(rig: KioskRig) -> dict[str, Callable[[str], None]]:
         w.show_screen_for_docs(w.pin_screen, lang)
 
     def staff(lang: str) -> None:
+        rig.kiosk.tickets._status_read(PrinterStatus.PAPER_NEAR_END)
+        by_service = ticket_store.counts_by_service(rig.db, today)
         w.staff_panel.show_summary(
             StaffSummary(
-                by_service=ticket_store.counts_by_service(rig.db, today),
+                by_service=by_service,
                 by_category=ticket_store.counts_by_category(rig.db, today),
                 recent=tuple(ticket_store.recent_tickets(rig.db, today)),
-                total=2,
+                total=sum(by_service.values()),
+                zone=rig.clock.now().tzinfo,
             )
         )
-        w.staff_panel.set_status("printer", PrinterStatus.PAPER_NEAR_END.value, True)
-        w.staff_panel.set_status("reader", "ready", True)
-        w.staff_panel.set_status("server", "not configured (stand-alone)", True)
-        w.staff_panel.set_status("voice", "ok", True)
+        w._refresh_staff_status()
         w.show_screen_for_docs(w.staff_panel, lang)
 
     def manual(lang: str) -> None:

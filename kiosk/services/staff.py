@@ -6,6 +6,7 @@ import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import tzinfo
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -30,6 +31,7 @@ class StaffSummary:
     recent: tuple[IssuedTicket, ...] = ()
     total: int = 0
     not_printed: int = 0
+    zone: tzinfo | None = None  # the hall's time zone, for showing times
 
 
 class StaffService(QObject):
@@ -78,7 +80,8 @@ class StaffService(QObject):
         self._worker.submit(self._summary_job, self.summary_loaded.emit)
 
     def _summary_job(self) -> StaffSummary:
-        day = business_day(self._clock.now())
+        now = self._clock.now()
+        day = business_day(now)
         recent = ticket_store.recent_tickets(self._db, day, limit=30)
         by_service = ticket_store.counts_by_service(self._db, day)
         return StaffSummary(
@@ -87,6 +90,7 @@ class StaffService(QObject):
             recent=tuple(recent),
             total=sum(by_service.values()),
             not_printed=sum(1 for t in recent if t.print_state == "failed"),
+            zone=now.tzinfo,
         )
 
     @Slot(str)

@@ -331,7 +331,7 @@ class StaffPanel(QWidget):
             )
             if ticket.voided:
                 state = "已作废"
-            when = ticket.issued_at.astimezone().strftime("%H:%M")
+            when = ticket.issued_at.astimezone(summary.zone).strftime("%H:%M")
             text = f"{ticket.number}  {service.name_zh}  {when}  {state}"
             if ticket.reprint_count:
                 text += f"  补打×{ticket.reprint_count}"
