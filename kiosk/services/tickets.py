@@ -114,8 +114,18 @@ class TicketService(QObject):
         return self._busy
 
     def start(self) -> None:
+        self._worker.submit(self._recover_job)
         self.refresh_printer_status()
         self._poll.start()
+
+    def _recover_job(self) -> None:
+        numbers = ticket_store.fail_interrupted_prints(self._db, self.today())
+        if numbers:
+            log.warning(
+                "%d ticket(s) were being printed when the kiosk stopped, marked for reprint: %s",
+                len(numbers),
+                ", ".join(numbers),
+            )
 
     def shutdown(self) -> None:
         self._poll.stop()

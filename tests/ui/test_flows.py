@@ -377,3 +377,23 @@ def test_paper_near_end_prints_and_tells_staff(qtbot, rig):
     status = w.staff_panel.status_labels["printer"]
     assert "即将用完" in status.text() and "paper_near_end" in status.text()
     assert theme.WARNING in status.styleSheet()
+
+
+def test_ticket_cut_off_by_a_crash_is_offered_for_reprint(qtbot, tmp_path):
+    from kiosk.domain.ticket import TicketRequest
+    from kiosk.store import tickets as ticket_store
+    from kiosk.testing import build_rig
+
+    rig = build_rig(tmp_path / "k")  # not started yet: as after a power cut
+    try:
+        stuck = ticket_store.issue_ticket(
+            rig.db, rig.clock, TicketRequest(MEDICAL, "A"), kiosk_id="K01"
+        )
+        assert stuck.print_state == "pending"
+        rig.kiosk.start()
+        qtbot.waitUntil(
+            lambda: ticket_store.get_ticket(rig.db, stuck.id).print_state == "failed",
+            timeout=5000,
+        )
+    finally:
+        rig.kiosk.shutdown()
