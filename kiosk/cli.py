@@ -203,8 +203,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "pin":
         return _pin_command(args, loaded)
     from kiosk.app import run
+    from kiosk.domain.catalogue import CatalogueError
 
-    return run(loaded, sys.argv[:1])
+    try:
+        return run(loaded, sys.argv[:1])
+    except CatalogueError as e:
+        print(f"kiosk: {e}", file=sys.stderr)
+        return EXIT_CONFIG
 
 
 if __name__ == "__main__":

@@ -52,8 +52,9 @@ def test_no_config_at_all_means_demo_mode(tmp_path, monkeypatch):
     assert loaded.config.reader.mode == "simulator"
 
 
-def _run_cli(args, home: Path):
+def _run_cli(args, home: Path, env_extra: dict[str, str] | None = None):
     env = dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / "cfg"))
+    env.update(env_extra or {})
     env["XDG_DATA_HOME"] = str(home / "data")
     env["XDG_STATE_HOME"] = str(home / "state")
     env["XDG_CACHE_HOME"] = str(home / "cache")
@@ -85,3 +86,21 @@ def test_config_init_writes_a_valid_commented_file(tmp_path):
     assert _run_cli(["config", "init", str(target)], home).returncode == 1  # no overwrite
     check = _run_cli(["--config", str(target), "config", "check"], home)
     assert check.returncode == 0 and "OK" in check.stdout
+
+
+def test_bad_catalogue_is_reported_not_a_traceback(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    catalogue = tmp_path / "cat.toml"
+    catalogue.write_text('[[service]]\ncode = "x1"\nprefix = "L"\n', encoding="utf-8")
+    config = tmp_path / "k.toml"
+    config.write_text(
+        f'[kiosk]\ncatalogue = "{catalogue}"\ndata_dir = "{tmp_path / "d"}"\n'
+        f'log_dir = "{tmp_path / "logs"}"\n',
+        encoding="utf-8",
+    )
+    env_extra = {"QT_QPA_PLATFORM": "offscreen"}
+    result = _run_cli(["--config", str(config)], home, env_extra)
+    assert result.returncode == 2
+    assert str(catalogue) in result.stderr and "service #1" in result.stderr
+    assert "Traceback" not in result.stderr
