@@ -204,12 +204,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _pin_command(args, loaded)
     from kiosk.app import run
     from kiosk.domain.catalogue import CatalogueError
+    from kiosk.store.db import StoreError
 
     try:
         return run(loaded, sys.argv[:1])
     except CatalogueError as e:
         print(f"kiosk: {e}", file=sys.stderr)
         return EXIT_CONFIG
+    except StoreError as e:
+        print(f"kiosk: {e}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

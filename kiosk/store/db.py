@@ -82,7 +82,10 @@ class Database:
     def migrate(self) -> None:
         from kiosk.store.migrate import upgrade_to_head
 
-        upgrade_to_head(self.engine)
+        try:
+            upgrade_to_head(self.engine)
+        except SQLAlchemyError as e:
+            raise StoreError(f"{self.path}: cannot open or upgrade the database: {e}") from e
 
     def close(self) -> None:
         self.engine.dispose()

@@ -48,3 +48,15 @@ def test_migrating_twice_is_a_no_op(tmp_path: Path):
     db = open_database(path)
     assert current_revision(db.engine) == head_revision()
     assert path.stat().st_mtime_ns == before
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path):
+    import pytest
+
+    from kiosk.store.db import StoreError
+
+    path = tmp_path / "k.db"
+    path.write_bytes(b"this is not an SQLite file" * 100)
+    with pytest.raises(StoreError, match="cannot open or upgrade"):
+        open_database(path)
+    assert path.read_bytes().startswith(b"this is not")  # left as it was for staff to see
