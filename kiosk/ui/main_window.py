@@ -112,12 +112,16 @@ class KioskWindow(QWidget):
         self.pin_screen = PinScreen()
         self.staff_panel = StaffPanel(catalogue)
         self.manual_screen = ManualIdScreen()
-        for screen in (
+        #: The screens a visitor sees: they follow the language switch.
+        self.visitor_screens = (
             self.home,
             self.card_screen,
             self.result_screen,
             self.ticket_screen,
             self.out_of_service,
+        )
+        for screen in (
+            *self.visitor_screens,
             self.pin_screen,
             self.staff_panel,
             self.manual_screen,
@@ -252,13 +256,7 @@ class KioskWindow(QWidget):
         self._say("choose_service")
 
     def retranslate(self) -> None:
-        for screen in (
-            self.home,
-            self.card_screen,
-            self.result_screen,
-            self.ticket_screen,
-            self.out_of_service,
-        ):
+        for screen in self.visitor_screens:
             screen.retranslate(self.lang)
 
     # -- visitor actions -------------------------------------------------------------------

@@ -40,9 +40,8 @@ def test_text_contrast_is_at_least_7_to_1(text, background):
 
 def test_visitor_screens_use_large_type_and_tiles(rig):
     w = rig.window
-    visitor_screens = [w.home, w.card_screen, w.result_screen, w.ticket_screen, w.out_of_service]
     checked = 0
-    for screen in visitor_screens:
+    for screen in w.visitor_screens:
         for widget in screen.findChildren(QLabel) + screen.findChildren(QAbstractButton):
             if widget.parent() is not None and isinstance(widget.parent(), QAbstractButton):
                 continue  # the two lines inside a tile are checked as the tile's labels
