@@ -32,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     config_sub.add_parser("check", help="validate the config and print the effective paths")
 
+    sub.add_parser("check", help="try every part: database, catalogue, printer, reader, voice")
+
     printer = sub.add_parser("printer", help="printer checks for technicians")
     printer_sub = printer.add_subparsers(dest="action", required=True)
     printer_sub.add_parser("test", help="print a test ticket and a status report")
@@ -196,6 +198,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(cache)
     if args.command == "config":
         return _config_check(loaded)
+    if args.command == "check":
+        from kiosk.checkup import report, run_checks
+
+        results = run_checks(loaded)
+        print(report(results))
+        return 1 if any(r.level == "FAIL" for r in results) else 0
     if args.command == "printer":
         return _printer_command(args, loaded)
     if args.command == "roster":
