@@ -34,6 +34,7 @@ How it works, and why (checked against pyttsx3 2.99 with espeak-ng 1.51 on Debia
 
 from __future__ import annotations
 
+import atexit
 import gc
 import logging
 import shutil
@@ -280,8 +281,19 @@ class _EngineJobs:
             yield engine
             self._previous_failed = False
 
+    def release(self) -> None:
+        """Drop the last engine while the interpreter is still whole (at exit): left to
+        the final teardown, pyttsx3's ``__del__`` fails noisily on half-unloaded modules."""
+        if self.lock.acquire(timeout=2):
+            try:
+                self._previous = None
+                gc.collect()
+            finally:
+                self.lock.release()
+
 
 _ENGINES = _EngineJobs()
+atexit.register(_ENGINES.release)
 
 
 def _engine_voices(engine: Any) -> list[VoiceInfo]:
