@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Slot
 
 from idreader.card import IdentityCard
 from idreader.fake import FakeCardReader
@@ -71,8 +71,6 @@ class DemoService(QObject):
     reader, so the demo still runs end to end above the serial layer.
     """
 
-    card_laid = Signal(int)
-
     def __init__(self, cards: list[DemoCard], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.cards = cards
@@ -116,7 +114,6 @@ class DemoService(QObject):
         elif self.fake is not None:
             fake = self.fake
             self._worker.submit(lambda: fake.lay(card))
-        self.card_laid.emit(index)
 
     def _lift_card(self) -> None:
         if self.simulator is not None:

@@ -336,9 +336,9 @@ class KioskWindow(QWidget):
         self.card_screen.hint.setText(tr("result.failed", self.lang))
         self._say("card_read_failed")
 
-    def _on_reader_state(self, state: object, _message: str) -> None:
-        available = self.services.reader.enabled and not state.is_error()  # type: ignore[attr-defined]
-        self.home.set_reader_available(available)
+    def _on_reader_state(self, _state: object, _message: str) -> None:
+        # The service recorded the new state first (its own slot was connected first).
+        self.home.set_reader_available(self.services.reader.available)
         if self._staff_mode:
             self._refresh_staff_status()
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-LANGUAGES = ("zh", "en")
-
 STRINGS: dict[str, dict[str, str]] = {
     "home.title": {"zh": "请点击您要办理的业务", "en": "Tap the service you need"},
     "home.language": {"zh": "English", "en": "中文"},
@@ -46,7 +44,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "没有读到身份证，请重新放一次，或找工作人员帮助",
         "en": "The card could not be read. Please lay it again, or ask staff.",
     },
-    "why.roster": {"zh": "{category}", "en": "{category}"},
     "why.age": {"zh": "{age}岁", "en": "aged {age}"},
     "why.staff": {"zh": "工作人员核实", "en": "verified by staff"},
     "why.not_on_roster": {
@@ -91,12 +88,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "取号机暂时无法出票\n请找工作人员帮助",
         "en": "This machine cannot print tickets right now. Please ask staff.",
     },
-    "out.error": {
-        "zh": "出票时发生错误，请找工作人员帮助",
-        "en": "Something went wrong. Please ask staff.",
-    },
     "common.back": {"zh": "返回", "en": "Back"},
-    "common.home": {"zh": "回到首页", "en": "Start again"},
     "pin.title": {"zh": "工作人员登录", "en": "Staff sign-in"},
     "pin.prompt": {"zh": "请输入工作人员密码", "en": "Enter the staff PIN"},
     "pin.wrong": {"zh": "密码错误，还可以试 {left} 次", "en": "Wrong PIN, {left} tries left"},
@@ -109,7 +101,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "No staff PIN is set: a technician must run `kiosk pin set`",
     },
     "pin.checking": {"zh": "正在核对……", "en": "Checking…"},
-    "keypad.clear": {"zh": "清除", "en": "Clear"},
     "keypad.ok": {"zh": "确定", "en": "OK"},
 }
 
