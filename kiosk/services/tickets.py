@@ -119,7 +119,7 @@ class TicketService(QObject):
         self._poll.start()
 
     def _recover_job(self) -> None:
-        numbers = ticket_store.fail_interrupted_prints(self._db, self.today())
+        numbers = ticket_store.fail_interrupted_prints(self._db)
         if numbers:
             log.warning(
                 "%d ticket(s) were being printed when the kiosk stopped, marked for reprint: %s",
@@ -182,8 +182,7 @@ class TicketService(QObject):
         )
 
     def _check_printer(self) -> PrinterStatus:
-        status = self._printer.status()
-        self._record_status(status)
+        status = self._status_job()
         if not status.can_print():
             raise OutOfService(status)
         return status

@@ -270,14 +270,12 @@ def counts_by_category(db: Database, day: date) -> Counter[str]:
         return Counter({category or "unknown": n for category, n in rows})
 
 
-def fail_interrupted_prints(db: Database, day: date) -> list[str]:
-    """Tickets of ``day`` still marked as printing when the kiosk starts were cut off by a
-    crash or power cut between allocation and the end of printing: mark them not printed
-    so staff can reprint them. Returns their numbers."""
+def fail_interrupted_prints(db: Database) -> list[str]:
+    """Tickets still marked as printing when the kiosk starts were cut off by a crash or
+    power cut between allocation and the end of printing: mark them not printed so staff
+    can reprint them. Returns their numbers."""
     with db.write() as session:
-        rows = session.scalars(
-            select(Ticket).where(Ticket.day == day, Ticket.print_state == PrintState.PENDING)
-        ).all()
+        rows = session.scalars(select(Ticket).where(Ticket.print_state == PrintState.PENDING)).all()
         for ticket in rows:
             ticket.print_state = PrintState.FAILED
             ticket.print_error = "kiosk stopped before the print finished"
