@@ -117,10 +117,8 @@ class GreenChannelService(QObject):
 
     def _decide(self, id_number: str, birth: date | None, card_expired: bool) -> Decision:
         today = self._today()
-        try:
-            matches = roster_store.lookup(self._db, id_number, today=today)
-        except InvalidIdNumber:  # e.g. a 2017 foreigner's card: not in a GB 11643 roster
-            matches = []
+        # No match for a number the roster cannot hold (e.g. a 2017 foreigner's card).
+        matches = roster_store.lookup(self._db, id_number, today=today)
         return decide(matches, birth, today, self._rules.age_rule, card_expired=card_expired)
 
     def _identify_job(self, card: IdentityCard | ScannedCode) -> Identification:
@@ -170,9 +168,7 @@ class GreenChannelService(QObject):
             id_hash, masked, category = "", "", None
         decision = Decision(True, REASON_STAFF, category or "staff_verified")
         log.info("staff %s identified %s by hand: %s", staff, masked or "(no ID)", reason)
-        return Identification(
-            decision, id_hash or "", masked, "", "staff", staff.strip(), reason.strip()
-        )
+        return Identification(decision, id_hash, masked, "", "staff", staff.strip(), reason.strip())
 
     # -- back on the GUI thread -----------------------------------------------------
 

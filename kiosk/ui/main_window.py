@@ -44,6 +44,11 @@ from printer.diagnostics import STATUS_ADVICE
 log = logging.getLogger(__name__)
 
 STAFF_CORNER_PX = 160
+MANUAL_ERRORS = {
+    "invalid_id_number": "身份证号有误，请核对 / The ID number is not valid, please check it",
+    "staff_details_missing": "请填写工号并选择原因 / Staff number and reason are required",
+    "error": "无法核实，请重试 / Could not verify, please try again",
+}
 STAFF_PRESS_MS = 2000
 
 
@@ -325,7 +330,7 @@ class KioskWindow(QWidget):
 
     def _on_identification_failed(self, key: str) -> None:
         if self.current() is self.manual_screen:
-            self.manual_screen.show_error(f"无法核实 / Cannot verify: {key}")
+            self.manual_screen.show_error(MANUAL_ERRORS.get(key, MANUAL_ERRORS["error"]))
             return
         if self.current() not in (self.home, self.card_screen, self.result_screen):
             return

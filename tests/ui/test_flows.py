@@ -397,3 +397,20 @@ def test_ticket_cut_off_by_a_crash_is_offered_for_reprint(qtbot, tmp_path):
         )
     finally:
         rig.kiosk.shutdown()
+
+
+def test_manual_identification_with_a_mistyped_number_says_so(qtbot, rig):
+    w = rig.window
+    w.open_staff_login()
+    enter_pin(qtbot, rig, STAFF_PIN)
+    click(qtbot, w.staff_panel.manual)
+    click(qtbot, w.manual_screen.staff_field)
+    w.manual_screen.id_pad.type_text("0427")
+    click(qtbot, w.manual_screen.id_field)
+    w.manual_screen.id_pad.type_text("110105194912310021")  # wrong check character
+    click(qtbot, w.manual_screen.reason_buttons["forgot_card"])
+    with qtbot.waitSignal(rig.kiosk.services.green.identification_failed, timeout=10_000):
+        click(qtbot, w.manual_screen.go)
+    assert "有误" in w.manual_screen.message.text()
+    assert w.current() is w.manual_screen
+    assert tickets_in_db(rig) == []
