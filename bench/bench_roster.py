@@ -52,7 +52,7 @@ from kiosk.store.roster import (
     lookup,
     replace_roster,
 )
-from sync.roster import keyed_hash
+from roster.format import keyed_hash
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +226,7 @@ def bench_import(tmp: Path, rows: int, results: Results) -> Path:
 
 def _timed_import(db: Database, csv_path: Path, rows: int, what: str, results: Results) -> None:
     phases = PhaseLog()
-    loggers = [logging.getLogger(name) for name in ("sync.roster", "kiosk.store.roster")]
+    loggers = [logging.getLogger(name) for name in ("roster.format", "kiosk.store.roster")]
     for logger in loggers:
         logger.addHandler(phases)
         logger.setLevel(logging.INFO)

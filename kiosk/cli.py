@@ -118,7 +118,7 @@ def _roster_command(args: argparse.Namespace, loaded: LoadedConfig) -> int:
     from kiosk.domain.clock import SystemClock
     from kiosk.store.db import StoreError, open_database
     from kiosk.store.roster import import_roster_file, roster_info
-    from sync.roster import RosterFileError
+    from roster.format import RosterFileError
 
     db = open_database(loaded.database_path)
     try:

@@ -30,7 +30,7 @@ from kiosk.services.speech import RecordingSpeaker
 from kiosk.store import roster as roster_store
 from kiosk.store.db import Database
 from printer.fake import FakeTicketPrinter
-from sync.roster import keyed_hash
+from roster.format import keyed_hash
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TODAY = date(2026, 11, 30)

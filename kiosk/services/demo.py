@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from idreader.simulator import ReaderSimulator
 from kiosk.store import roster as roster_store
 from kiosk.store.db import Database
-from sync.roster import keyed_hash
+from roster.format import keyed_hash
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ transaction would hold it for seconds and stall ticket issuing. So a replace goe
 three phases:
 
 1. *Read*: the rows are checked and hashed (for a big file by worker processes, see
-   :func:`sync.roster.hash_roster_file`) into a temporary spill file, bucketed by hash.
+   :func:`roster.format.hash_roster_file`) into a temporary spill file, bucketed by hash.
    No database work: a file with errors never writes anything.
 2. *Stage*: a private staging table (``roster_entries_staging_<random>``, the DDL of
    ``roster_entries``, ``WITHOUT ROWID``) is filled in key order - an append, so the
@@ -71,7 +71,7 @@ from kiosk.domain.clock import Clock, business_day
 from kiosk.domain.eligibility import Category, RosterMatch
 from kiosk.store.db import Database, StoreError
 from kiosk.store.models import RosterEntry, RosterMeta
-from sync.roster import (
+from roster.format import (
     HASH_BYTES,
     HashedPart,
     RosterFileError,
@@ -241,7 +241,7 @@ _LOOKUP_SQL = (
 
 @dataclass(frozen=True)
 class _KeyedHasher:
-    """A roster key and the fast hasher for it (``sync.roster.keyed_hash``, precomputed)."""
+    """A roster key and the fast hasher for it (``roster.format.keyed_hash``, precomputed)."""
 
     key: bytes
     hasher: Callable[[str], bytes] = field(init=False, repr=False, compare=False)
@@ -267,12 +267,12 @@ def import_roster_file(
     max_errors: int = 1000,
     workers: int | None = None,
 ) -> ImportReport:
-    """Read a roster CSV file (see :mod:`sync.roster`) and, if every row is valid, install it.
+    """Read a roster CSV file (see :mod:`roster.format`) and, if every row is valid, install it.
 
     With ``dry_run`` the file is only checked; the database is not touched. ``key`` is
     the hash key (default: 32 fresh random bytes); ``label`` the version text shown to
     staff (default: the file name). ``workers``: processes that check and hash the rows
-    of a big file (see :func:`sync.roster.hash_roster_file`; default: one per CPU).
+    of a big file (see :func:`roster.format.hash_roster_file`; default: one per CPU).
     Raises :class:`RosterFileError` when the file cannot be read as a roster at all,
     :class:`RosterStoreError` when the database fails; in both cases the old roster stays
     in use.

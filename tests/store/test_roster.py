@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import kiosk.store.roster as roster_module
-import sync.roster as sync_roster
+import roster.format as roster_format
 from idreader.idnumber import check_character
 from idreader.testing import make_id_number
 from kiosk.domain.clock import ManualClock
@@ -32,7 +32,7 @@ from kiosk.store.roster import (
     replace_roster,
     roster_info,
 )
-from sync.roster import keyed_hash
+from roster.format import keyed_hash
 
 TODAY = date(2026, 3, 2)
 A = make_id_number(date(1950, 3, 1), region="110000", sequence=1)
@@ -272,7 +272,7 @@ def test_missing_file_and_bad_header_leave_the_roster_alone(
 @pytest.fixture
 def tiny_parts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cut even a small file into many parts, so that the workers really share it."""
-    monkeypatch.setattr(sync_roster, "PART_BYTES", 150)
+    monkeypatch.setattr(roster_format, "PART_BYTES", 150)
 
 
 def many_rows(count: int) -> list[str]:
@@ -333,14 +333,14 @@ def test_a_failing_worker_leaves_the_old_roster_in_use(
 ):
     import_roster_file(db, first_roster(tmp_path), clock=clock)
     path = write_csv(tmp_path / "big.csv", many_rows(40))
-    real_plan = sync_roster.plan_roster_parts
+    real_plan = roster_format.plan_roster_parts
 
     def plan_then_truncate(*args, **kwargs):  # type: ignore[no-untyped-def]
         layout = real_plan(*args, **kwargs)
         path.write_bytes(path.read_bytes()[: layout.parts[-1].start + 5])
         return layout
 
-    monkeypatch.setattr(sync_roster, "plan_roster_parts", plan_then_truncate)
+    monkeypatch.setattr(roster_format, "plan_roster_parts", plan_then_truncate)
     with pytest.raises(RosterFileError, match="changed"):
         import_roster_file(db, path, clock=clock, workers=2)
     info = roster_info(db)

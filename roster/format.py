@@ -56,7 +56,7 @@ from typing import BinaryIO, NamedTuple
 
 from idreader.errors import InvalidIdNumber
 from idreader.idnumber import mask_id_number, validate_id_number
-from kiosk.domain.eligibility import Category
+from roster.categories import Category
 
 log = logging.getLogger(__name__)
 
@@ -730,7 +730,7 @@ def _hash_in_workers(
 #: What a worker process runs: the parent's import path first, then the task.
 _WORKER_BOOT = (
     "import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); "
-    "from sync.roster import _serve_parts; _serve_parts()"
+    "from roster.format import _serve_parts; _serve_parts()"
 )
 
 

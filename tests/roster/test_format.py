@@ -1,4 +1,4 @@
-"""The roster CSV format and the keyed hash (sync.roster), with synthetic numbers only."""
+"""The roster CSV format and the keyed hash (roster.format), with synthetic numbers only."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-import sync.roster as sync_roster
+import roster.format as roster_format
 from idreader.errors import InvalidIdNumber
 from idreader.idnumber import check_character
 from idreader.testing import make_id_number
 from kiosk.domain.eligibility import Category
-from sync.roster import (
+from roster.format import (
     HashedEntry,
     HashedPart,
     RosterFileError,
@@ -326,8 +326,8 @@ def test_hashing_in_workers_matches_hashing_in_one_process(
     bad_rows = "特困".encode("gb18030")  # the rows with a wrong check character
     clean = tmp_path / "clean.csv"
     clean.write_bytes(b"".join(x for x in messy.read_bytes().splitlines(True) if bad_rows not in x))
-    monkeypatch.setattr(sync_roster, "PART_BYTES", 100)
-    monkeypatch.setattr(sync_roster, "PART_ROWS", 7)
+    monkeypatch.setattr(roster_format, "PART_BYTES", 100)
+    monkeypatch.setattr(roster_format, "PART_ROWS", 7)
 
     one = list(hash_roster_file(clean, KEY, today=TODAY, workers=1))
     two = list(hash_roster_file(clean, KEY, today=TODAY, workers=2))
@@ -360,7 +360,7 @@ def test_a_frozen_application_reads_with_one_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     path = _messy_roster(tmp_path, "utf-8", "\n")
-    monkeypatch.setattr(sync_roster, "PARALLEL_MIN_BYTES", 0)
-    assert sync_roster._worker_count(None, path) > 1 or os.cpu_count() == 1
+    monkeypatch.setattr(roster_format, "PARALLEL_MIN_BYTES", 0)
+    assert roster_format._worker_count(None, path) > 1 or os.cpu_count() == 1
     monkeypatch.setattr(sys, "frozen", True, raising=False)
-    assert sync_roster._worker_count(None, path) == 1
+    assert roster_format._worker_count(None, path) == 1
