@@ -22,7 +22,8 @@ from kiosk.services.green_channel import GreenChannelRules, GreenChannelService
 from kiosk.services.speech import NullSpeaker, Pyttsx3Speaker, Speaker, VoiceSettings
 from kiosk.services.staff import DEMO_PIN_HASH, StaffService
 from kiosk.services.tickets import TicketService, TicketSettings
-from kiosk.store.db import Database, open_database
+from kiosk.storage import open_kiosk_database
+from kiosk.store.db import Database
 from kiosk.ui import theme
 from kiosk.ui.main_window import KioskServices, KioskWindow, UiSettings, demo_geometry
 from printer.base import TicketPrinter
@@ -159,7 +160,7 @@ def build_kiosk(
     """Build everything. ``printer``/``reader``/``speaker`` replace the configured devices."""
     config = loaded.config
     clock = clock or SystemClock(config.kiosk.timezone)
-    db = open_database(loaded.database_path, busy_timeout_s=config.database.busy_timeout_s)
+    db = open_kiosk_database(loaded)
     catalogue = load_catalogue(loaded)
     extras: list = []
     demo = None

@@ -22,12 +22,13 @@ class CheckResult:
 
 
 def _database(loaded: LoadedConfig) -> CheckResult:
-    from kiosk.store.db import StoreError, open_database
+    from kiosk.storage import open_kiosk_database
+    from kiosk.store.db import StoreError
     from kiosk.store.outbox import unsent_count
     from kiosk.store.roster import roster_info
 
     try:
-        db = open_database(loaded.database_path)
+        db = open_kiosk_database(loaded)
     except StoreError as e:
         return CheckResult("database", "FAIL", str(e))
     try:

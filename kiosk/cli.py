@@ -116,11 +116,12 @@ def _printer_command(args: argparse.Namespace, loaded: LoadedConfig) -> int:
 
 def _roster_command(args: argparse.Namespace, loaded: LoadedConfig) -> int:
     from kiosk.domain.clock import SystemClock
-    from kiosk.store.db import StoreError, open_database
+    from kiosk.storage import open_kiosk_database
+    from kiosk.store.db import StoreError
     from kiosk.store.roster import import_roster_file, roster_info
     from roster.format import RosterFileError
 
-    db = open_database(loaded.database_path)
+    db = open_kiosk_database(loaded)
     try:
         if args.action == "info":
             info = roster_info(db)

@@ -11,21 +11,45 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from kiosk.fileperm import create_private_file, private_dir, private_file
+
+if TYPE_CHECKING:
+    from kiosk.store.keystore import KeyStore
+
 log = logging.getLogger(__name__)
+
+#: What SQLite writes beside the database; each is private like the database itself.
+SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 class StoreError(Exception):
     """The ticket database could not do what was asked."""
 
 
+def make_private(path: Path) -> None:
+    """The database's folder 0700, the file and its -wal/-shm 0600 (an ACL on Windows).
+
+    An absent database is created empty (SQLite takes a zero-length file as an empty
+    database) with mode 0600, so it is never readable by others, not even for a moment;
+    SQLite gives its -wal and -shm files the database file's mode.
+    """
+    private_dir(path.parent)
+    create_private_file(path)
+    for suffix in SIDE_FILES:
+        private_file(path.with_name(path.name + suffix))
+
+
 def make_engine(path: Path, *, busy_timeout_s: float = 10.0) -> Engine:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        make_private(path)
+    except OSError as e:
+        raise StoreError(f"{path}: cannot create the database privately: {e}") from e
     engine = create_engine(
         f"sqlite:///{path}",
         connect_args={"timeout": busy_timeout_s, "check_same_thread": False},
@@ -52,10 +76,18 @@ def make_engine(path: Path, *, busy_timeout_s: float = 10.0) -> Engine:
 
 
 class Database:
-    """The engine plus session factories for writing (IMMEDIATE) and reading (DEFERRED)."""
+    """The engine plus session factories for writing (IMMEDIATE) and reading (DEFERRED).
 
-    def __init__(self, path: Path, *, busy_timeout_s: float = 10.0) -> None:
+    ``keys`` is the key store of this database's keys (ticket hash, roster); they are
+    never in the database itself. A database opened without one (a tool that only counts
+    tickets) refuses anything that needs a key.
+    """
+
+    def __init__(
+        self, path: Path, *, busy_timeout_s: float = 10.0, keys: KeyStore | None = None
+    ) -> None:
         self.path = path
+        self._keys = keys
         self.engine = make_engine(path, busy_timeout_s=busy_timeout_s)
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._reader = sessionmaker(
@@ -79,11 +111,17 @@ class Database:
         except SQLAlchemyError as e:
             raise StoreError(f"database read failed: {e}") from e
 
+    @property
+    def keys(self) -> KeyStore:
+        if self._keys is None:
+            raise StoreError(f"{self.path} was opened without its key store")
+        return self._keys
+
     def migrate(self) -> None:
         from kiosk.store.migrate import upgrade_to_head
 
         try:
-            upgrade_to_head(self.engine)
+            upgrade_to_head(self.engine, keys=self._keys)
         except SQLAlchemyError as e:
             raise StoreError(f"{self.path}: cannot open or upgrade the database: {e}") from e
 
@@ -91,8 +129,10 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(path: Path, *, busy_timeout_s: float = 10.0) -> Database:
+def open_database(
+    path: Path, *, busy_timeout_s: float = 10.0, keys: KeyStore | None = None
+) -> Database:
     """Open (creating if needed) and migrate the ticket database."""
-    db = Database(path, busy_timeout_s=busy_timeout_s)
+    db = Database(path, busy_timeout_s=busy_timeout_s, keys=keys)
     db.migrate()
     return db

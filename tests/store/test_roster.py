@@ -21,6 +21,7 @@ from idreader.testing import make_id_number
 from kiosk.domain.clock import ManualClock
 from kiosk.domain.eligibility import Category, RosterMatch
 from kiosk.store.db import Database, StoreError
+from kiosk.store.keystore import FileKeyStore
 from kiosk.store.roster import (
     Entry,
     RosterChangedError,
@@ -139,9 +140,10 @@ def test_entries_are_stored_as_keyed_hashes_under_the_roster_key(
     key = bytes(range(32))
     import_roster_file(db, first_roster(tmp_path), clock=clock, key=key, label="2026-03 复核")
     with sqlite3.connect(db.path) as conn:
-        (stored_key,) = conn.execute("SELECT hash_key FROM roster_meta").fetchone()
+        (key_id,) = conn.execute("SELECT key_id FROM roster_meta").fetchone()
         hashes = {r[0] for r in conn.execute("SELECT id_hash FROM roster_entries")}
-    assert stored_key == key
+    assert db.keys.get(key_id) == key  # in the key store, not in the database
+    assert key not in db.path.read_bytes()
     assert hashes == {keyed_hash(key, n) for n in (A, B, C)}
     info = roster_info(db)
     assert info is not None and info.label == "2026-03 复核"
@@ -153,7 +155,9 @@ def test_every_file_import_gets_a_new_random_key(db: Database, clock: ManualCloc
     for _ in range(2):
         import_roster_file(db, path, clock=clock)
         with sqlite3.connect(db.path) as conn:
-            keys.add(conn.execute("SELECT hash_key FROM roster_meta").fetchone()[0])
+            key_id = conn.execute("SELECT key_id FROM roster_meta").fetchone()[0]
+        keys.add(db.keys.require(key_id))
+        assert db.keys.names() == [key_id]  # the old roster's key is gone once replaced
         assert len(lookup(db, A)) == 2  # also right after the key changed
     assert len(keys) == 2 and all(len(k) == 32 for k in keys)
 
@@ -300,7 +304,7 @@ def test_workers_install_exactly_what_one_process_installs(
         61,
         0,
     )
-    single = Database(tmp_path / "single.db")
+    single = Database(tmp_path / "single.db", keys=FileKeyStore(tmp_path / "single-keys"))
     try:
         single.migrate()
         import_roster_file(single, path, clock=clock, key=key, workers=1)
