@@ -125,7 +125,7 @@ def test_os_store_is_used_when_it_answers_and_the_choice_sticks(
 
     # Next start, the secret store is locked: an error that says so, not new keys.
     monkeypatch.setattr(keystore, "os_secret_store", lambda: (None, "locked"))
-    with pytest.raises(KeyStoreError, match="OS secret store.*locked"):
+    with pytest.raises(KeyStoreError, match=r"OS secret store.*locked"):
         open_key_store(key_dir, service="lobby-kiosk")
 
 
