@@ -16,6 +16,7 @@ from kiosk.config import LoadedConfig
 from kiosk.domain.catalogue import Catalogue, CatalogueError, parse_catalogue
 from kiosk.domain.clock import Clock, SystemClock
 from kiosk.domain.eligibility import AgeRule
+from kiosk.fileperm import private_dir
 from kiosk.logsetup import setup_logging
 from kiosk.services.devices import ReaderFactory, ReaderService, VoiceService
 from kiosk.services.green_channel import GreenChannelRules, GreenChannelService
@@ -234,6 +235,7 @@ def ensure_qapplication(argv: Sequence[str] = ()) -> QApplication:
 
 def run(loaded: LoadedConfig, argv: Sequence[str] = ()) -> int:
     log_file = setup_logging(loaded.log_dir, console=loaded.demo)
+    private_dir(loaded.data_dir)
     log.info(
         "lobby kiosk %s starting (%s, config %s, log %s)",
         __version__,

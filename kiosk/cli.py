@@ -10,6 +10,7 @@ from pathlib import Path
 
 from kiosk import __version__, paths
 from kiosk.config import EXAMPLE_CONFIG, ConfigError, LoadedConfig, load_config
+from kiosk.fileperm import private_dir
 
 EXIT_CONFIG = 2
 
@@ -194,6 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # python-escpos unpickles its capability cache into a new temp dir on every import
     # unless told where to keep it.
     if "ESCPOS_CAPABILITIES_PICKLE_DIR" not in os.environ:
+        private_dir(loaded.data_dir)  # the data folder is the kiosk user's only (0700)
         cache = loaded.data_dir / "cache" / "escpos"
         cache.mkdir(parents=True, exist_ok=True)
         os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(cache)

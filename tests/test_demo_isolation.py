@@ -142,3 +142,37 @@ def test_a_configured_kiosk_whose_config_went_missing_refuses_to_start(configure
     assert str(config) in result.stderr and "not found" in result.stderr
     assert "Traceback" not in result.stderr
     assert production(home) == before
+
+
+def test_data_folder_database_and_logs_are_the_kiosk_users_only(configured: Path, tmp_path):
+    import logging
+    import stat
+
+    from kiosk.logsetup import setup_logging
+
+    def mode(path: Path) -> int:
+        return stat.S_IMODE(path.stat().st_mode)
+
+    data = configured / "xdg_data_home" / "lobby-kiosk"
+    assert mode(data) == 0o700
+    assert mode(data / "kiosk.db") == 0o600
+
+    root = logging.getLogger()
+    saved = list(root.handlers), root.level
+    old_umask = os.umask(0o022)
+    try:
+        log_file = setup_logging(tmp_path / "logs", console=False)
+        handler = root.handlers[0]
+        logging.getLogger("test").warning("written")
+        assert isinstance(handler, logging.handlers.RotatingFileHandler)
+        handler.doRollover()
+        logging.getLogger("test").warning("after the rollover")
+        handler.flush()
+    finally:
+        os.umask(old_umask)
+        for handler in root.handlers:
+            handler.close()
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+    assert mode(log_file.parent) == 0o700
+    assert [mode(p) for p in sorted(log_file.parent.iterdir())] == [0o600, 0o600]
