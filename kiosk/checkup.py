@@ -129,6 +129,16 @@ def _voice(loaded: LoadedConfig) -> CheckResult:
     return CheckResult("voice", "OK", "Chinese prompt synthesised")
 
 
+def _disk_encryption(loaded: LoadedConfig) -> CheckResult:
+    """The roster lists low-income people: a stolen disk must be unreadable."""
+    from kiosk.volume import data_encryption
+
+    found = data_encryption(loaded.data_dir)
+    if found.encrypted:
+        return CheckResult("disk encryption", "OK", found.detail)
+    return CheckResult("disk encryption", "WARN", f"{found.detail}; fix: {found.fix}")
+
+
 def _server(loaded: LoadedConfig) -> CheckResult:
     if not loaded.config.server.url:
         return CheckResult("hall server", "OK", "none configured: stand-alone kiosk")
@@ -142,6 +152,7 @@ CHECKS: tuple[Callable[[LoadedConfig], CheckResult], ...] = (
     _printer,
     _reader,
     _voice,
+    _disk_encryption,
     _server,
 )
 
