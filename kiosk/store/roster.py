@@ -43,8 +43,9 @@ part instead would silently drop the people whose rows were mistyped, and a file
 systematic mistake (columns swapped) would empty the roster. A file with a header and no
 rows is refused too. A person listed twice in one category keeps the later line.
 
-No plain ID number is stored or logged here: numbers are hashed as they are read, and
-messages carry only masked numbers.
+No ID number, nor any part of one, is stored or logged here: numbers are hashed as they
+are read; the row errors shown to the technician carry masked numbers, the log only line
+numbers.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from idreader.errors import InvalidIdNumber
-from idreader.idnumber import mask_id_number, validate_id_number
+from idreader.idnumber import validate_id_number
 from kiosk.domain.clock import Clock, business_day
 from kiosk.domain.eligibility import Category, RosterMatch
 from kiosk.store.db import Database, StoreError
@@ -209,8 +210,8 @@ def lookup(db: Database, id_number: str, *, today: date | None = None) -> list[R
     """
     try:
         number = validate_id_number(id_number, today)
-    except InvalidIdNumber as e:
-        log.info("roster lookup of %s: not an ID number (%s)", _mask(id_number), e)
+    except InvalidIdNumber:
+        log.info("roster lookup: not an ID number (%d characters)", len(str(id_number)))
         return []
     cached = _lookup_keys.get(db)
     try:
@@ -330,8 +331,9 @@ def import_roster_file(
         current = roster_info(db)
         report = state.report(path, replaced=False, version=current.version if current else 0)
         log.warning("roster import refused: %s", report.summary())
-        for error in report.errors[:5]:
-            log.warning("  %s", error)
+        # Line numbers only: a message may hold a masked number, which stays on screen.
+        lines = ", ".join(str(error.line) for error in report.errors[:20])
+        log.warning("  invalid lines: %s%s", lines, " ..." if report.error_count > 20 else "")
         return report
     report = state.report(
         path, replaced=True, version=info.version, entries=info.entries, staged=staged
@@ -940,6 +942,3 @@ def _info(meta: RosterMeta) -> RosterInfo:
 def _date(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
-
-def _mask(id_number: object) -> str:
-    return mask_id_number(id_number if isinstance(id_number, str) else "")

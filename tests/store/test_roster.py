@@ -661,3 +661,4 @@ def test_no_plain_number_in_the_database_its_wal_or_the_log(
             assert encoded not in contents, number
         assert number not in log_text
         assert number[:14] not in log_text  # not even region + birth date
+        assert number[-4:] + "\n" not in caplog.text and number[:4] + "*" not in caplog.text
