@@ -941,4 +941,3 @@ def _info(meta: RosterMeta) -> RosterInfo:
 
 def _date(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
-
