@@ -25,7 +25,7 @@ def _database(loaded: LoadedConfig) -> CheckResult:
     from kiosk.storage import open_kiosk_database
     from kiosk.store.db import StoreError
     from kiosk.store.outbox import unsent_count
-    from kiosk.store.roster import roster_info
+    from kiosk.store.roster import roster_info, roster_key_problem
 
     try:
         db = open_kiosk_database(loaded)
@@ -34,14 +34,21 @@ def _database(loaded: LoadedConfig) -> CheckResult:
     try:
         roster = roster_info(db)
         waiting = unsent_count(db)
+        key_problem = roster_key_problem(db)
+        keys = db.keys.location
     finally:
         db.close()
+    if key_problem:
+        return CheckResult("database", "FAIL", f"{loaded.database_path}: {key_problem}")
     roster_text = (
         f"roster version {roster.version} ({roster.entries} entries)"
         if roster
         else "no roster installed"
     )
-    detail = f"{loaded.database_path}; {roster_text}; {waiting} event(s) waiting for the server"
+    detail = (
+        f"{loaded.database_path}; {roster_text}; {waiting} event(s) waiting for the server;"
+        f" keys in {keys}"
+    )
     return CheckResult("database", "OK" if roster else "WARN", detail)
 
 

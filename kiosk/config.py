@@ -124,6 +124,7 @@ class LoadedConfig:
     config: Config
     source: Path | None
     demo: bool
+    key_folder: Path | None = None  # the key folder, when not the one next to ``source``
 
     @property
     def data_dir(self) -> Path:
@@ -145,6 +146,8 @@ class LoadedConfig:
     def key_dir(self) -> Path:
         """The key folder (used when the OS has no secret store): in the config folder,
         never in the data folder. Demo mode has its own."""
+        if self.key_folder is not None:
+            return self.key_folder
         config_dir = paths.default_config_path().parent
         if self.demo:
             return config_dir / DEMO_FOLDER / "keys"

@@ -103,6 +103,7 @@ __all__ = [
     "lookup",
     "replace_roster",
     "roster_info",
+    "roster_key_problem",
 ]
 
 #: One roster entry as the store takes it: keyed hash, category, valid from, valid to.
@@ -192,6 +193,20 @@ def roster_info(db: Database) -> RosterInfo | None:
         if meta is None:
             return None
         return _info(meta)
+
+
+def roster_key_problem(db: Database) -> str | None:
+    """Why lookups in the roster in use would fail for want of its key, or None."""
+    with db.read() as session:
+        meta = session.get(RosterMeta, META_ID)
+        if meta is None:
+            return None
+        key_id = meta.key_id
+    try:
+        db.keys.require(key_id)
+    except KeyStoreError as e:
+        return f"the roster's key is missing ({e}); import the roster again"
+    return None
 
 
 def lookup(db: Database, id_number: str, *, today: date | None = None) -> list[RosterMatch]:
