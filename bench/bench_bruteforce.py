@@ -21,13 +21,10 @@ import secrets
 import sys
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from idreader.idnumber import check_character  # noqa: E402
-from kiosk.store.secrets import person_hash  # noqa: E402
-from roster.format import make_hasher  # noqa: E402
+from idreader.idnumber import check_character
+from kiosk.store.secrets import person_hash
+from roster.format import make_hasher
 
 COUNTY_DECADE = 3653 * 1000
 COUNTIES = 2850
