@@ -9,9 +9,13 @@ from kiosk.store.keystore import KeyStore, open_key_store
 
 
 def open_keys(loaded: LoadedConfig) -> KeyStore:
-    """The OS secret store (production only) or the key folder in the config folder."""
+    """The OS secret store (production only) or the key folder in the config folder.
+
+    Demo mode and an explicit ``key_folder`` (tests, tools) always use the folder.
+    """
     service = f"{APP_NAME}-demo" if loaded.demo else APP_NAME
-    return open_key_store(loaded.key_dir, service=service, use_os_store=not loaded.demo)
+    use_os_store = not loaded.demo and loaded.key_folder is None
+    return open_key_store(loaded.key_dir, service=service, use_os_store=use_os_store)
 
 
 def open_kiosk_database(loaded: LoadedConfig) -> Database:

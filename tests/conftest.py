@@ -15,3 +15,5 @@ os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", _escpos_cache)
 _home = tempfile.mkdtemp(prefix="lobby-kiosk-tests-home-")
 for _name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
     os.environ[_name] = os.path.join(_home, _name.lower())
+# Nor the desktop's keyring: without a session bus the key store uses its key folder.
+os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
