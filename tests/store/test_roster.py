@@ -364,6 +364,7 @@ def test_failure_in_the_swap_leaves_the_old_roster_in_use(
 ):
     import_roster_file(db, first_roster(tmp_path), clock=clock)
     before = roster_info(db)
+    keys_before = db.keys.names()
 
     def broken_meta(*args: object) -> None:
         raise RuntimeError("disk on fire")
@@ -378,6 +379,36 @@ def test_failure_in_the_swap_leaves_the_old_roster_in_use(
     assert entry_count(db) == 4
     assert len(lookup(db, A)) == 2 and lookup(db, D) == []
     assert not any(name.startswith("roster_entries_staging") for name in table_names(db))
+    assert db.keys.names() == keys_before  # the failed import's key is deleted again
+
+
+def test_crash_between_the_key_write_and_the_swap_keeps_the_old_roster_and_its_key(
+    db: Database, clock: ManualClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The new key is stored before the swap; the process dies before the swap commits
+    (nothing gets to clean up): the old roster still finds its key, the next import
+    deletes the orphan."""
+    import_roster_file(db, first_roster(tmp_path), clock=clock)
+    (old_key,) = db.keys.names()
+
+    class Killed(BaseException):
+        pass
+
+    def killed(*args: object, **kwargs: object) -> None:
+        raise Killed
+
+    with monkeypatch.context() as patch:
+        patch.setattr(roster_module, "_swap", killed)
+        patch.setattr(roster_module, "_forget_key", lambda *a: None)  # a dead process
+        with pytest.raises(Killed):
+            import_roster_file(db, write_csv(tmp_path / "n.csv", [f"{D},低保,,"]), clock=clock)
+    assert len(db.keys.names()) == 2 and old_key in db.keys.names()  # the orphan
+    roster_module._lookup_keys.clear()  # a restarted kiosk
+    assert len(lookup(db, A)) == 2 and lookup(db, D) == []
+
+    import_roster_file(db, write_csv(tmp_path / "n.csv", [f"{D},低保,,"]), clock=clock)
+    (new_key,) = db.keys.names()
+    assert new_key != old_key and len(lookup(db, D)) == 1 and lookup(db, A) == []
 
 
 def test_failure_while_staging_leaves_the_old_roster_in_use(
