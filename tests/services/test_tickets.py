@@ -88,7 +88,7 @@ def test_printed_ticket_shown_while_the_database_is_locked(qtbot, tmp_path: Path
         assert failures == []
         # Marking it printed is retried in the background until the lock goes.
         qtbot.waitUntil(
-            lambda: _state(db, outcome.ticket.number) == PrintState.PRINTED, timeout=20_000
+            lambda: _state(db, outcome.ticket.number) == PrintState.PRINTED, timeout=60_000
         )
         assert PrintJournal.beside(db.path).entries() == {}
     finally:
