@@ -309,6 +309,10 @@ def test_staff_panel_counts_reprint_void_and_manual_identification(qtbot, rig):
     assert manual[0].ticket_id == outcome.ticket.id
     assert manual[0].visitor_ref == ident.visitor_ref and len(ident.visitor_ref) == 4
     assert any(a.action == "void" and a.ticket_id == first.ticket.id for a in audits)
+    with qtbot.waitSignal(rig.kiosk.services.staff.summary_loaded, timeout=10_000):
+        rig.kiosk.services.staff.load_summary()
+    listed = [w.staff_panel.recent.item(i).text() for i in range(w.staff_panel.recent.count())]
+    assert any(t.startswith("L001") and f"访客 {ident.visitor_ref}" in t for t in listed)
 
 
 def test_no_plain_id_number_in_database_wal_or_logs(qtbot, rig, tmp_path):
