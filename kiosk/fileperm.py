@@ -62,8 +62,17 @@ def private_dir(path: Path) -> Path:
     if IS_WINDOWS:  # pragma: no cover - Windows
         _restrict_windows(path, folder=True)
     else:
-        os.chmod(path, DIR_MODE)
+        _chmod(path, DIR_MODE)
     return path
+
+
+def _chmod(path: Path, mode: int) -> None:
+    """Set ``mode``; a folder or file of another user (a technician's read-only look at a
+    kiosk's files) is left as it is, with a warning, rather than refused."""
+    try:
+        os.chmod(path, mode)
+    except PermissionError as e:
+        log.warning("cannot make %s private (%s); its owner must: chmod %o", path, e, mode)
 
 
 def private_file(path: Path) -> None:
@@ -72,10 +81,8 @@ def private_file(path: Path) -> None:
         if path.exists():
             _restrict_windows(path, folder=False)
         return
-    try:
-        os.chmod(path, FILE_MODE)
-    except FileNotFoundError:
-        pass
+    if path.exists():
+        _chmod(path, FILE_MODE)
 
 
 def create_private_file(path: Path) -> None:
