@@ -1,6 +1,6 @@
 import pytest
 
-from kiosk.domain.pin import PinGuard, hash_pin, valid_pin_hash, verify_pin
+from kiosk.domain.pin import LockoutState, PinGuard, hash_pin, valid_pin_hash, verify_pin
 
 
 def test_hash_is_salted_and_verifies():
@@ -42,3 +42,36 @@ def test_right_pin_resets_the_count():
         guard.check("111111")
     assert guard.check("246801").ok
     assert guard.check("111111").tries_left == 4
+
+
+def test_lockout_state_survives_a_new_guard():
+    """A restart (a new guard from the saved state) gives no fresh tries."""
+    now = [1000.0]
+    saved = []
+    guard = PinGuard(hash_pin("246801"), now_s=lambda: now[0], on_change=saved.append)
+    for _ in range(3):
+        guard.check("000000")
+    assert saved[-1] == LockoutState(failures=3, locked_until=0.0)
+    restarted = PinGuard(hash_pin("246801"), now_s=lambda: now[0], state=saved[-1])
+    assert restarted.check("000000").tries_left == 1
+    locked = PinGuard(hash_pin("246801"), now_s=lambda: now[0], state=LockoutState(0, 1200.0))
+    assert locked.check("246801").locked_for_s == 200
+
+
+def test_a_clock_set_back_never_lengthens_the_lockout():
+    guard = PinGuard(hash_pin("246801"), now_s=lambda: 0.0, state=LockoutState(0, 10**9))
+    assert guard.locked_for_s() == 300
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "scrypt$16384$8$1$c2FsdHNhbHQ=$!!notbase64!!",
+        "scrypt$16385$8$1$c2FsdHNhbHQ=$ZGlnZXN0ZGlnZXN0ZGlnZXN0",  # N not a power of two
+        "scrypt$16384$8$1$c2FsdA==$ZGlnZXN0ZGlnZXN0ZGlnZXN0",  # 4-byte salt
+        "scrypt$16384$8$1$c2FsdHNhbHQ=$ZGln",  # 3-byte digest
+    ],
+)
+def test_hash_format_is_checked_in_full(stored):
+    assert not valid_pin_hash(stored)
+    assert not verify_pin("246801", stored)
