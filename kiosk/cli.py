@@ -289,15 +289,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     except (StoreError, OSError, sqlite3.Error) as e:
         path = loaded.database_path if isinstance(e, StoreError | sqlite3.Error) else None
-        return _fail(f"kiosk {args.command or 'start'}", e, path=path)
+        return _fail(_command_name(args), e, path=path)
     except Exception as e:  # the last line of defence: a message, never a traceback
-        log.exception("kiosk %s crashed", args.command or "start")
+        log.exception("%s crashed", _command_name(args))
         print(
-            f"kiosk: {args.command or 'start'} failed unexpectedly: {_explain(e)}"
+            f"kiosk: {_command_name(args)} failed unexpectedly: {_explain(e)}"
             f" (details in {loaded.log_dir})",
             file=sys.stderr,
         )
         return 1
+
+
+def _command_name(args: argparse.Namespace) -> str:
+    words = [args.command or "start", getattr(args, "action", None)]
+    return "kiosk " + " ".join(w for w in words if w)
 
 
 def _dispatch(args: argparse.Namespace, loaded: LoadedConfig) -> int:
