@@ -262,7 +262,7 @@ def _escpos_cache(loaded: LoadedConfig) -> None:
     cache = loaded.data_dir / "cache" / "escpos"
     try:
         cache.mkdir(parents=True, exist_ok=True)
-    except OSError:
+    except (OSError, ValueError):
         return  # escpos then uses a temporary folder: slower, not wrong
     os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(cache)
 

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -44,6 +45,17 @@ class KeyedValueError(ValueError):
         self.message = message
 
 
+def _usable_path(value: Path) -> Path:
+    text = str(value)
+    if "\x00" in text or not text.strip() or text != text.strip():
+        raise ValueError(f"{text!r} is not a usable path")
+    return value
+
+
+#: A file or folder named in the config: no NUL byte, no blank or padded name.
+FilePath = Annotated[Path, AfterValidator(_usable_path)]
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -58,9 +70,9 @@ class KioskSection(_Section):
     ticket_screen_s: Annotated[float, Field(ge=2, le=60)] = 8
     fullscreen: bool = True
     hide_pointer: bool = True
-    data_dir: Path | None = None
-    log_dir: Path | None = None
-    catalogue: Path | None = None
+    data_dir: FilePath | None = None
+    log_dir: FilePath | None = None
+    catalogue: FilePath | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -74,7 +86,7 @@ class KioskSection(_Section):
 
 
 class DatabaseSection(_Section):
-    path: Path | None = None
+    path: FilePath | None = None
     busy_timeout_s: Annotated[float, Field(gt=0, le=60)] = 10
 
 
@@ -98,7 +110,7 @@ class PrinterSection(_Section):
     read_status: bool = True
     device_path: str | None = None
     printer_name: str | None = None
-    preview_dir: Path | None = None
+    preview_dir: FilePath | None = None
     qr_url_prefix: str = ""
     footer: str = "请留意叫号，过号请重新取号 / Please listen for your number"
 
@@ -260,7 +272,7 @@ def load_catalogue(loaded: LoadedConfig) -> Catalogue:
     path = loaded.catalogue_path
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
+    except (OSError, UnicodeDecodeError, ValueError) as e:
         raise CatalogueError(f"{path}: cannot read the service catalogue: {e}") from e
     return parse_catalogue(text, str(path))
 

@@ -101,6 +101,12 @@ BAD = {
         "staff.pin_hash",
         "kiosk pin set",
     ),
+    "NUL byte in a folder name": (
+        '[database]\npath = "k\\u0000.db"\n',
+        None,
+        "database.path",
+        "not a usable path",
+    ),
     "catalogue prefix with a newline": ("", entry(prefix="L\\n"), "service #1", "prefix"),
     "catalogue name too wide for the ticket": (
         "[printer]\npaper_width_mm = 58\n",
