@@ -186,6 +186,8 @@ def _pin_command(args: argparse.Namespace) -> int:
         print(f"{e}; nothing changed", file=sys.stderr)
         return 1
     path: Path = args.config or paths.default_config_path()
+    if args.demo and args.config is None:  # demo mode never edits a kiosk's config
+        args.print_only = True
     if args.print_only or not path.exists():
         print("[staff]")
         print(f'pin_hash = "{pin_hash}"')
@@ -204,15 +206,17 @@ def _pin_command(args: argparse.Namespace) -> int:
 def _explain(error: BaseException) -> str:
     """One line a technician can act on, for a failure of the database or the disk."""
     text = str(error)
-    low = text.lower()
-    for needles, hint in _HINTS:
-        if any(n in low for n in needles):
-            return hint
-    if isinstance(error, OSError) and error.errno == errno.EFBIG:
-        return "the disk is full (or the file size limit is reached)"
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EFBIG):
+        return _DISK_FULL
+    if isinstance(error, StoreError | sqlite3.Error):
+        low = text.lower()
+        for needles, hint in _HINTS:
+            if any(n in low for n in needles):
+                return hint
     return text.splitlines()[0] if text else type(error).__name__
 
 
+_DISK_FULL = "the disk is full (or failing): free space and try again"
 _HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
     (
         ("database is locked", "database is busy"),
@@ -224,10 +228,7 @@ _HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
         "the database cannot be written: check the owner and permissions of the file and"
         " its folder",
     ),
-    (
-        ("disk is full", "no space left", "file too large", "disk i/o error"),
-        "the disk is full (or failing): free space and try again",
-    ),
+    (("disk is full", "no space left", "file too large", "disk i/o error"), _DISK_FULL),
     (
         ("not a database", "malformed", "file is encrypted"),
         "the database file is damaged: restore it from a backup or move it aside",

@@ -98,7 +98,7 @@ class PrinterSection(_Section):
     transport: Literal["usb", "serial", "network", "file", "win32raw", "cups", "preview"] = (
         "preview"
     )
-    paper_width_mm: Literal[58, 80] = 80
+    paper_width_mm: int = 80
     profile: str | None = None
     usb_vendor_id: int | None = None
     usb_product_id: int | None = None
