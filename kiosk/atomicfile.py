@@ -10,15 +10,17 @@ from pathlib import Path
 
 def write_atomically(path: Path, data: bytes, *, mode: int | None = None) -> None:
     """Write ``data`` to a temporary file beside ``path``, fsync it, give it ``mode`` (by
-    default the mode ``path`` has now, else 0600) and rename it over ``path``.
+    default the mode ``path`` has now, else 0600) and the owner ``path`` has, and rename
+    it over ``path``.
 
     Raises OSError; the temporary file is removed on failure.
     """
+    try:
+        before: os.stat_result | None = path.stat()
+    except FileNotFoundError:
+        before = None
     if mode is None:
-        try:
-            mode = stat.S_IMODE(path.stat().st_mode)
-        except FileNotFoundError:
-            mode = 0o600
+        mode = stat.S_IMODE(before.st_mode) if before else 0o600
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     temp = Path(temp_name)
     try:
@@ -27,6 +29,11 @@ def write_atomically(path: Path, data: bytes, *, mode: int | None = None) -> Non
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, mode)
+        if before is not None and hasattr(os, "chown"):
+            try:  # root editing the kiosk user's file must not make it root's
+                os.chown(temp, before.st_uid, before.st_gid)
+            except PermissionError:
+                pass  # not root: the file was ours to begin with
         os.replace(temp, path)
     except BaseException:
         temp.unlink(missing_ok=True)

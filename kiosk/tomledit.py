@@ -16,7 +16,7 @@ from pathlib import Path
 
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
-from tomlkit.items import Table
+from tomlkit.items import InlineTable, Table
 
 from kiosk.atomicfile import write_atomically
 
@@ -37,13 +37,13 @@ def set_key(path: Path, key: Sequence[str], value: str) -> None:
         document = tomlkit.parse(text)
     except (tomllib.TOMLDecodeError, TOMLKitError) as e:
         raise TomlEditError(f"{path}: not valid TOML: {e}") from e
-    container: tomlkit.TOMLDocument | Table = document
+    container: tomlkit.TOMLDocument | Table | InlineTable = document
     for index, table in enumerate(tables):
         where = ".".join(tables[: index + 1])
         if table not in container:
             container.add(table, tomlkit.table())
         child = container[table]
-        if not isinstance(child, Table):
+        if not isinstance(child, Table | InlineTable):
             raise TomlEditError(f"{path}: {where} is not a table")
         container = child
     container[name] = value

@@ -36,6 +36,9 @@ def test_a_commented_staff_table_is_edited_not_duplicated(tmp_path, typed_pin, c
     config = tmp_path / "kiosk.toml"
     config.write_text(ORIGINAL, encoding="utf-8")
     os.chmod(config, 0o640)
+    if os.geteuid() == 0:  # root edits a file of the kiosk's user: it stays the user's
+        os.chown(config, 4321, 4321)
+    owner = (os.stat(config).st_uid, os.stat(config).st_gid)
     typed_pin.extend([PIN, PIN])
     assert cli.main(["--config", str(config), "pin", "set"]) == 0
     text = config.read_text(encoding="utf-8")
@@ -51,6 +54,7 @@ def test_a_commented_staff_table_is_edited_not_duplicated(tmp_path, typed_pin, c
     assert data["kiosk"]["id"] == "K07" and data["server"]["url"] == ""
     assert verify_pin(PIN, data["staff"]["pin_hash"])
     assert os.stat(config).st_mode & 0o777 == 0o640
+    assert (os.stat(config).st_uid, os.stat(config).st_gid) == owner
     assert [p.name for p in tmp_path.iterdir()] == ["kiosk.toml"]  # no temp file left
     assert load_config(config).config.staff.pin_hash == data["staff"]["pin_hash"]
 
@@ -61,6 +65,7 @@ def test_a_commented_staff_table_is_edited_not_duplicated(tmp_path, typed_pin, c
         '[staff]\npin_hash = "scrypt$broken"  # old\n[voice]\nenabled = false\n',
         "[voice]\nenabled = false\n",
         'staff.pin_hash = ""\n',
+        'staff = { pin_hash = "" }\n',
         "",
     ],
 )

@@ -3,6 +3,7 @@ import json
 import pytest
 
 from kiosk.domain.catalogue import CatalogueError, parse_catalogue
+from kiosk.domain.numbering import valid_prefix
 from kiosk.paths import assets_dir
 
 
@@ -81,3 +82,9 @@ def test_values_are_checked_as_given(entries, message):
 def test_values_are_kept_as_given():
     catalogue = parse_catalogue(_entry(name_en="Medical  Insurance"), "cat.toml")
     assert catalogue.by_code("med").name_en == "Medical  Insurance"
+
+
+@pytest.mark.parametrize("prefix", ["L\n", "A\n", "AB", "", "a", "Ａ"])
+def test_a_prefix_is_one_capital_letter_exactly(prefix):
+    assert not valid_prefix(prefix)
+    assert valid_prefix("A")
