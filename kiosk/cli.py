@@ -157,7 +157,7 @@ def _roster_command(args: argparse.Namespace, loaded: LoadedConfig) -> int:
         try:
             report = import_roster_file(db, args.file, clock=clock, dry_run=args.dry_run)
         except RosterFileError as e:
-            return _fail("roster import", e)
+            return _fail(_command_name(args), e)
         for error in report.errors:
             print(f"  line {error.line}: {error.message}", file=sys.stderr)
         if report.error_count > len(report.errors):
