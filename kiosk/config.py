@@ -283,19 +283,28 @@ def validate_for_start(loaded: LoadedConfig) -> Catalogue:
 
     ``kiosk config check``, ``kiosk check`` and start-up all call this after
     :func:`load_config`, so a config the check accepts is one the kiosk starts with:
-    the printer profile exists, and the catalogue is valid and each service name fits on
-    one line of the configured paper (measured with the ticket's own fonts and layout).
+    the printer profile exists, the printer can be set up here (its driver is installed),
+    and the catalogue is valid and each service name fits on one line of the configured
+    paper (measured with the ticket's own fonts and layout).
     """
+    from printer.factory import open_ticket_printer
     from printer.profiles import width_dots
     from printer.ticket import TicketFonts, service_name_fits
 
     source = loaded.source or "defaults"
     printer = loaded.config.printer
     try:
-        width = width_dots(printer.paper_width_mm, printer.profile)
         fonts = TicketFonts.from_dir(paths.fonts_dir())
     except PrinterConfigError as e:
+        raise ConfigError(f"the kiosk's installation is incomplete: {e}") from e
+    try:
+        width = width_dots(printer.paper_width_mm, printer.profile)
+    except PrinterConfigError as e:
         raise ConfigError(f"{source}: printer.profile: {e}") from e
+    try:  # builds the printer object as start-up does (drivers present?), touches no device
+        open_ticket_printer(loaded.printer_settings, fonts).close()
+    except PrinterConfigError as e:
+        raise ConfigError(f"{source}: printer.transport: {e}") from e
     try:
         catalogue = load_catalogue(loaded)
     except CatalogueError as e:

@@ -59,6 +59,10 @@ def write_config(tmp_path: Path, body: str, catalogue: str | None = None) -> Pat
     return config
 
 
+# A transport whose driver this platform lacks: pywin32 exists only on Windows, and pycups
+# (not a dependency) does not build there.
+MISSING_DRIVER = ("cups", "pycups") if sys.platform == "win32" else ("win32raw", "pywin32")
+
 # Each: config body, catalogue (None: the shipped one), key named, reason.
 BAD = {
     "network printer without host": ('[printer]\ntransport = "network"\n', None, "host", "host"),
@@ -82,6 +86,12 @@ BAD = {
         "(0, 60]",
     ),
     "unknown printer profile": ('[printer]\nprofile = "NoSuchModel"\n', None, "profile", "No"),
+    "printer transport without its driver here": (
+        f'[printer]\ntransport = "{MISSING_DRIVER[0]}"\n',
+        None,
+        "printer.transport",
+        MISSING_DRIVER[1],
+    ),
     "line reader without port": ('[reader]\nmode = "line"\n', None, "reader.port", "port"),
     "reader port of an unknown scheme": (
         '[reader]\nmode = "serial"\nport = "bogus://x"\n',
