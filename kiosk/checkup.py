@@ -1,7 +1,9 @@
 """`kiosk check`: one command for the technician that tries every part of the kiosk.
 
-Each check says OK, WARN or FAIL with a line of explanation; the exit status is 1 if
-anything failed. Nothing here touches the roster or the ticket counters.
+Each check says OK, WARN or FAIL with a line of explanation. The first, ``config``, is the
+validation start-up runs (:func:`kiosk.config.validate_for_start`); the exit status is 2 if
+it failed, else 1 if anything failed. Nothing here changes the roster, the ticket counters
+or any other data (the database check takes the write lock and rolls back at once).
 """
 
 from __future__ import annotations
