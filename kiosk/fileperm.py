@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -67,10 +68,13 @@ def private_dir(path: Path) -> Path:
 
 
 def _chmod(path: Path, mode: int) -> None:
-    """Set ``mode``; a folder or file of another user (a technician's read-only look at a
-    kiosk's files) is left as it is, with a warning, rather than refused."""
+    """Take every right from group and others; the owner's rights stay as they are (a file
+    made read-only on purpose stays read-only). A folder or file of another user (a
+    technician's read-only look at a kiosk's files) is left as it is, with a warning."""
     try:
-        os.chmod(path, mode)
+        current = stat.S_IMODE(path.stat().st_mode)
+        if current & 0o077:
+            os.chmod(path, current & 0o700)
     except PermissionError as e:
         log.warning("cannot make %s private (%s); its owner must: chmod %o", path, e, mode)
 

@@ -149,6 +149,30 @@ def layout_ticket(
         return _Layout(content, width_dots, fonts, dots_per_mm).render()
 
 
+#: The service name's font per language: (bold, size in dots on 80 mm paper, minimum size).
+SERVICE_NAME_FONTS = {"zh": (True, 44, 30), "en": (False, 26, 20)}
+
+
+def service_name_fits(text: str, lang: str, width_dots: int, fonts: TicketFonts) -> bool:
+    """Whether a service name prints on one line of a ticket ``width_dots`` wide.
+
+    Measured with the font and margins the ticket layout uses, so a catalogue can be
+    checked against the configured paper before a visitor takes a ticket.
+    """
+    k = width_dots / 576
+    return _service_font(fonts, lang, k).getlength(text) <= width_dots - 2 * _margin(k)
+
+
+def _margin(k: float) -> int:
+    return max(8, round(12 * k))
+
+
+def _service_font(fonts: TicketFonts, lang: str, k: float) -> ImageFont.FreeTypeFont:
+    bold, size_80mm, minimum = SERVICE_NAME_FONTS[lang]
+    size = max(minimum, round(size_80mm * k))
+    return fonts.bold(size) if bold else fonts.regular(size)
+
+
 class _Layout:
     """One ticket, drawn top to bottom on a tall greyscale canvas, then cropped."""
 
@@ -162,7 +186,7 @@ class _Layout:
         # Sizes are tuned for 80 mm (576 dots) and scaled for narrower paper, never below
         # what a thermal head renders legibly.
         self.k = width / 576
-        self.margin = max(8, round(12 * self.k))
+        self.margin = _margin(self.k)
         self.inner = width - 2 * self.margin
         self.canvas = Image.new("L", (width, 1400), 255)
         self.draw = ImageDraw.Draw(self.canvas)
@@ -173,6 +197,9 @@ class _Layout:
 
     def px(self, size_80mm: float, minimum: int = 0) -> int:
         return max(minimum, round(size_80mm * self.k))
+
+    def service_font(self, lang: str) -> ImageFont.FreeTypeFont:
+        return _service_font(self.fonts, lang, self.k)
 
     def ensure(self, rows: int) -> None:
         """Grow the canvas (white) when the next ``rows`` would not fit."""
@@ -256,9 +283,9 @@ class _Layout:
         self.gap(6)
         self.number()
         self.gap(18)
-        self.text_block(c.service_name_zh, self.fonts.bold(self.px(44, 30)), region="service_zh")
+        self.text_block(c.service_name_zh, self.service_font("zh"), region="service_zh")
         self.gap(2)
-        self.text_block(c.service_name_en, self.fonts.regular(self.px(26, 20)), region="service_en")
+        self.text_block(c.service_name_en, self.service_font("en"), region="service_en")
         self.gap(16)
         self.rule(2, dashed=True)
         self.gap(14)

@@ -108,13 +108,15 @@ def test_bad_catalogue_is_reported_not_a_traceback(tmp_path):
 
 
 def test_demo_with_a_config_borrows_devices_never_folders_or_pin(tmp_path, monkeypatch):
+    from kiosk.domain.pin import hash_pin
+
     monkeypatch.setattr("kiosk.paths.default_data_dir", lambda: tmp_path / "data")
     monkeypatch.setattr("kiosk.paths.default_log_dir", lambda: tmp_path / "logs")
     path = tmp_path / "kiosk.toml"
     path.write_text(
         '[kiosk]\ndata_dir = "/srv/kiosk"\n[database]\npath = "/srv/kiosk/k.db"\n'
         '[printer]\ntransport = "network"\nhost = "192.0.2.1"\npreview_dir = "/srv/p"\n'
-        '[staff]\npin_hash = "scrypt$x"\n',
+        f'[staff]\npin_hash = "{hash_pin("135790")}"\n',
         encoding="utf-8",
     )
     loaded = load_config(path, force_demo=True)

@@ -88,9 +88,9 @@ def roster_info(home: Path) -> str:
 
 def test_demo_beside_a_configured_kiosk_leaves_roster_keys_and_pin_alone(configured: Path):
     home = configured
+    info = roster_info(home)  # (a read-only look; it may leave empty -wal/-shm files)
     before = production(home)
     assert any(name.startswith("keys/") for name in before["config"])  # the key folder
-    info = roster_info(home)
 
     # The real app, offscreen, until its home screen is up; then it is stopped.
     process = subprocess.Popen(

@@ -289,11 +289,12 @@ def _secret_service_unlocked() -> bool:
 def open_key_store(key_dir: Path, *, service: str, use_os_store: bool = True) -> KeyStore:
     """The OS secret store if there is a usable one, else the key folder ``key_dir``.
 
-    The choice is made once, when the first key is stored, and kept: a marker file in
-    ``key_dir`` says the keys are in the OS store. A kiosk whose keys are there and whose
-    secret store is not available at this start (locked, no session) gets an error that
-    says so, never a new set of keys in the folder that would orphan the old ones. Keys
-    already in the folder stay there even if a secret store appears later.
+    The choice is made once, the first time the store is opened with no key in the
+    folder, and kept: a marker file in ``key_dir`` says the keys are in the OS store. A
+    kiosk whose keys are there and whose secret store is not available at this start
+    (locked, no session) gets an error that says so, never a new set of keys in the
+    folder that would orphan the old ones. Keys already in the folder stay there even if
+    a secret store appears later.
     """
     marker = key_dir / OS_STORE_MARKER
     files = FileKeyStore(key_dir)
