@@ -32,7 +32,8 @@ def test_preview_writes_png_and_exact_bytes(
         assert images_equal(png, expected)
     data = printer.last_bin.read_bytes()
     assert data == encode_ticket(expected, profile)
-    assert images_equal(raster_image(parse(data)), expected)
+    units = 2 if profile == "TM-T20II" else None  # blank bands fed on TM-T20II
+    assert images_equal(raster_image(parse(data), feed_units_per_dot=units), expected)
 
 
 def test_preview_reprint_gets_its_own_files(tmp_path: Path, fonts: TicketFonts) -> None:
