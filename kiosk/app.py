@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -26,6 +26,7 @@ from kiosk.store.db import Database, open_database
 from kiosk.ui import theme
 from kiosk.ui.main_window import KioskServices, KioskWindow, UiSettings, demo_geometry
 from printer.base import TicketPrinter
+from printer.charset import describe_chars, unprintable_chars
 from printer.factory import open_ticket_printer
 from printer.settings import PrinterSettings
 from printer.ticket import TicketFonts
@@ -39,7 +40,21 @@ def load_catalogue(loaded: LoadedConfig) -> Catalogue:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise CatalogueError(f"{path}: cannot read the service catalogue: {e}") from e
-    return parse_catalogue(text, str(path))
+    catalogue = parse_catalogue(text, str(path))
+    check_printable(catalogue, loaded.config.printer.charset, str(path))
+    return catalogue
+
+
+def check_printable(catalogue: Catalogue, charset: str, source: str) -> None:
+    """Every text a ticket prints from the catalogue must be in the printer's charset."""
+    for index, service in enumerate(catalogue, start=1):
+        for key in ("name_zh", "name_en", "location_zh", "location_en"):
+            bad = unprintable_chars(getattr(service, key), charset)
+            if bad:
+                raise CatalogueError(
+                    f"{source}: service #{index} ({service.code}): '{key}' has characters "
+                    f"the printer's {charset} font cannot print: {describe_chars(bad)}"
+                )
 
 
 def printer_settings(loaded: LoadedConfig) -> PrinterSettings:
@@ -58,6 +73,8 @@ def printer_settings(loaded: LoadedConfig) -> PrinterSettings:
         device_path=section.device_path,
         printer_name=section.printer_name,
         preview_dir=loaded.preview_dir,
+        mode=section.mode,
+        charset=section.charset,
     )
 
 
@@ -65,8 +82,12 @@ def ticket_fonts() -> TicketFonts:
     return TicketFonts.from_dir(paths.fonts_dir())
 
 
-def build_printer(loaded: LoadedConfig) -> TicketPrinter:
-    return open_ticket_printer(printer_settings(loaded), ticket_fonts())
+def build_printer(loaded: LoadedConfig, mode: str | None = None) -> TicketPrinter:
+    """The configured printer; ``mode`` overrides printer.mode (the printer test)."""
+    settings = printer_settings(loaded)
+    if mode is not None:
+        settings = replace(settings, mode=mode)
+    return open_ticket_printer(settings, ticket_fonts())
 
 
 def build_speaker(loaded: LoadedConfig) -> Speaker:

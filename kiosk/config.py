@@ -74,6 +74,8 @@ class PrinterSection(_Section):
     preview_dir: Path | None = None
     qr_url_prefix: str = ""
     footer: str = "请留意叫号，过号请重新取号 / Please listen for your number"
+    mode: Literal["image", "native"] = "image"
+    charset: Literal["gb18030", "gb2312"] = "gb18030"
 
 
 class ReaderSection(_Section):
@@ -244,6 +246,8 @@ timeout_s = 3.0
 # preview_dir = "D:/kiosk/preview"  # preview: where PNG + .bin files go
 qr_url_prefix = ""               # e.g. "https://hall.example.gov.cn/t/"
 footer = "请留意叫号，过号请重新取号 / Please listen for your number"
+mode = "image"                   # image (bundled font, any printer) | native (printer's font)
+charset = "gb18030"              # native: the printer's Chinese font, gb18030 | gb2312
 
 [reader]
 # off | serial (binary ID-card module) | line (one text line per card/scan) | simulator

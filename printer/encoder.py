@@ -14,6 +14,7 @@ from PIL import Image
 
 from printer.commands import cut_command, image_ticket_chunks
 from printer.native import NativeFormat, build_native_ticket
+from printer.native_preview import render_native
 from printer.profiles import (
     feed_units_per_dot,
     load_profile,
@@ -78,3 +79,9 @@ class TicketEncoder:
         image = render_ticket(content, self.width_dots, self.fonts, dots_per_mm=self.dots_per_mm)
         chunks = image_ticket_chunks(image, self.cut, self.feed_units_per_dot)
         return EncodedTicket(chunks, image.height / self.dots_per_mm, image)
+
+    def paper(self, ticket: EncodedTicket) -> Image.Image:
+        """What the ticket looks like printed: the image, or the native bytes played back."""
+        if ticket.image is not None:
+            return ticket.image
+        return render_native(ticket.data, self.width_dots, self.fonts, self.feed_units_per_dot)

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from printer.encoder import TicketEncoder
 from printer.errors import PrintFailed
-from printer.native_preview import render_native
 from printer.settings import DEFAULT_PROFILES
 from printer.status import PrinterStatus, StatusReading
 from printer.ticket import TicketContent, TicketFonts
@@ -26,7 +25,7 @@ PROFILE_BY_WIDTH = {384: DEFAULT_PROFILES[58], 576: DEFAULT_PROFILES[80]}
 
 
 class PreviewTicketPrinter:
-    """Writes ``<number>-<ticket id, 8 chars>[-reprint].png`` and ``.bin`` per ticket."""
+    """Writes ``<number>-<ticket id, 8 chars>[-reprint][-native].png`` and ``.bin`` per ticket."""
 
     def __init__(
         self,
@@ -72,13 +71,12 @@ class PreviewTicketPrinter:
     def print_ticket(self, content: TicketContent) -> None:
         ticket = self._encoder.encode(content)
         data = ticket.data
-        image = ticket.image
-        if image is None:  # native: what the printer makes of the bytes
-            units = self._encoder.feed_units_per_dot
-            image = render_native(data, self.width_dots, self._fonts, units)
+        image = self._encoder.paper(ticket)  # native: what the printer makes of the bytes
         stem = f"{_safe(content.number)}-{_safe(content.ticket_id.replace('-', ''))[:8]}"
         if content.reprint:
             stem += "-reprint"
+        if self._encoder.mode == "native":
+            stem += "-native"
         png, raw = self.folder / f"{stem}.png", self.folder / f"{stem}.bin"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
