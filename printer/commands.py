@@ -87,19 +87,26 @@ def image_ticket_chunks(
     """
     if image.mode != "1":
         image = image.convert("1")
-    chunks = [INIT]
-    width_bytes = (image.width + 7) // 8
-    if units_per_dot is None or image.width % 8:
+    if image.width % 8:
+        padded = Image.new("1", ((image.width + 7) // 8 * 8, image.height), 1)
+        padded.paste(image, (0, 0))
+        image = padded
+    width_bytes = image.width // 8
+    data = image.tobytes().translate(_INVERT)  # packed once; bands are slices of it
+    if units_per_dot is None:
         runs = [(False, 0, image.height)]
     else:
-        runs = _blank_runs(image.tobytes().translate(_INVERT), width_bytes, image.height)
+        runs = _blank_runs(data, width_bytes, image.height)
+    chunks = [INIT]
     for blank, top, bottom in runs:
         if blank and units_per_dot is not None:
             chunks.append(feed_command(bottom - top, units_per_dot))
             continue
         for band_top in range(top, bottom, RASTER_BAND_ROWS):
-            band_bottom = min(bottom, band_top + RASTER_BAND_ROWS)
-            chunks.append(raster_command(image.crop((0, band_top, image.width, band_bottom))))
+            rows = min(bottom, band_top + RASTER_BAND_ROWS) - band_top
+            header = b"\x1dv0\x00" + struct.pack("<HH", width_bytes, rows)
+            start = band_top * width_bytes
+            chunks.append(header + data[start : start + rows * width_bytes])
     chunks.append(b"\x1bd" + bytes([FEED_LINES_BEFORE_CUT]) + cut)
     return chunks
 

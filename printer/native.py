@@ -36,6 +36,7 @@ from printer.ticket import (
     detail_lines,
     location_lines,
     qr_code_image,
+    qr_version,
     waiting_lines,
     wrap_measured,
 )
@@ -52,13 +53,6 @@ MAX_MAGNIFICATION = 8
 LINE_GAP_DOTS = 8
 
 LEFT, CENTER, RIGHT = 0, 1, 2
-
-#: QR code byte-mode capacity at error correction M, versions 1-40 (ISO/IEC 18004 table 7).
-QR_BYTES_AT_M = (
-    14, 26, 42, 62, 84, 106, 122, 152, 180, 213, 251, 287, 331, 362, 412, 450, 504, 560,
-    624, 666, 711, 779, 857, 911, 997, 1059, 1125, 1190, 1264, 1370, 1452, 1538, 1628,
-    1722, 1809, 1911, 1989, 2099, 2213, 2331,
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -82,14 +76,6 @@ def text_dots(text: str, magnification: int = 1) -> int:
     """Printed width of ``text`` in dots: ASCII one cell, everything else two."""
     cells = sum(ASCII_CELL_DOTS if ord(ch) < 0x80 else WIDE_CELL_DOTS for ch in text)
     return cells * magnification
-
-
-def qr_version(payload: bytes) -> int:
-    """The smallest QR version holding ``payload`` in byte mode at error correction M."""
-    for version, capacity in enumerate(QR_BYTES_AT_M, start=1):
-        if len(payload) <= capacity:
-            return version
-    raise ValueError(f"QR payload of {len(payload)} bytes is too long")
 
 
 def qr_module_dots(payload: bytes, max_side: int, min_module: int = 3) -> int:

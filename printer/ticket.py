@@ -471,6 +471,22 @@ def _draw_cropped(font: ImageFont.FreeTypeFont, text: str) -> Image.Image:
     return image.crop(ink) if ink else image
 
 
+#: QR code byte-mode capacity at error correction M, versions 1-40 (ISO/IEC 18004 table 7).
+QR_BYTES_AT_M = (
+    14, 26, 42, 62, 84, 106, 122, 152, 180, 213, 251, 287, 331, 362, 412, 450, 504, 560,
+    624, 666, 711, 779, 857, 911, 997, 1059, 1125, 1190, 1264, 1370, 1452, 1538, 1628,
+    1722, 1809, 1911, 1989, 2099, 2213, 2331,
+)  # fmt: skip
+
+
+def qr_version(payload: bytes) -> int:
+    """The smallest QR version holding ``payload`` in byte mode at error correction M."""
+    for version, capacity in enumerate(QR_BYTES_AT_M, start=1):
+        if len(payload) <= capacity:
+            return version
+    raise ValueError(f"QR payload of {len(payload)} bytes is too long")
+
+
 @functools.lru_cache(maxsize=32)
 def qr_code_image(payload: str, max_side: int, min_module: int) -> Image.Image:
     """QR code (error correction M) with whole-dot modules, no border (the layout keeps one).
@@ -479,10 +495,13 @@ def qr_code_image(payload: str, max_side: int, min_module: int) -> Image.Image:
     qrcode does by default) costs about 20 ms, half the ticket's render budget.
     """
     code = qrcode.QRCode(
-        error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=QR_MASK_PATTERN
+        version=qr_version(payload.encode("utf-8")),  # no search for the smallest version
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        border=0,
+        mask_pattern=QR_MASK_PATTERN,
     )
     code.add_data(payload)
-    code.make(fit=True)
+    code.make(fit=False)
     matrix = code.get_matrix()
     modules = len(matrix)
     module = max(min_module, max_side // modules)

@@ -8,9 +8,9 @@ import qrcode
 import qrcode.constants
 
 from printer.charset import encode_printable, printable, unprintable_chars
-from printer.native import NativeFormat, build_native_ticket, qr_version
+from printer.native import NativeFormat, build_native_ticket
 from printer.samples import sample_ticket
-from printer.ticket import TicketContent
+from printer.ticket import TicketContent, qr_version
 from tests.printer.escpos_stream import native_lines, parse, qr_codes
 
 ESC, FS, GS, LF = b"\x1b", b"\x1c", b"\x1d", b"\n"
