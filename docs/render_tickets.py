@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
                 printer.last_png.replace(png)
                 if mode == "native":
                     (args.out / f"{stem}.bin").write_bytes(data)
-                print(f"{png.relative_to(ROOT)}  {mode:<6} {len(data):>6,} bytes")
+                print(f"{png}  {mode:<6} {len(data):>6,} bytes")
     return 0
 
 

@@ -112,22 +112,24 @@ def image_ticket_chunks(
 
 
 def _blank_runs(data: bytes, width_bytes: int, height: int) -> list[tuple[bool, int, int]]:
-    """(blank, top, bottom) runs of rows; blank runs shorter than MIN_FEED_ROWS join ink."""
+    """(blank, top, bottom) runs of rows covering the image; only blank runs of at least
+    MIN_FEED_ROWS rows are marked blank (shorter ones stay in the raster)."""
     zero = bytes(width_bytes)
+    blank = [data[i : i + width_bytes] == zero for i in range(0, height * width_bytes, width_bytes)]
     runs: list[tuple[bool, int, int]] = []
-    top = 0
-    blank_top: int | None = None
-    for y in range(height + 1):
-        is_blank = y < height and data[y * width_bytes : (y + 1) * width_bytes] == zero
-        if is_blank and blank_top is None:
-            blank_top = y
-        elif not is_blank and blank_top is not None:
-            if y - blank_top >= MIN_FEED_ROWS:
-                if blank_top > top:
-                    runs.append((False, top, blank_top))
-                runs.append((True, blank_top, y))
-                top = y
-            blank_top = None
+    top = y = 0
+    while y < height:
+        if not blank[y]:
+            y += 1
+            continue
+        first = y
+        while y < height and blank[y]:
+            y += 1
+        if y - first >= MIN_FEED_ROWS:
+            if first > top:
+                runs.append((False, top, first))
+            runs.append((True, first, y))
+            top = y
     if top < height:
         runs.append((False, top, height))
     return runs
