@@ -89,7 +89,7 @@ def _config_check(loaded: LoadedConfig) -> int:
 
 def _printer_command(args: argparse.Namespace, loaded: LoadedConfig) -> int:
     from kiosk import app
-    from printer.diagnostics import run_printer_test_both_modes
+    from printer.diagnostics import run_printer_test
     from printer.samples import sample_ticket
 
     if args.action == "preview":
@@ -109,7 +109,7 @@ def _printer_command(args: argparse.Namespace, loaded: LoadedConfig) -> int:
         image.save(args.out)
         print(f"wrote {args.out} ({image.width}x{image.height} dots, {width_mm} mm paper, {mode})")
         return 0
-    printed, report = run_printer_test_both_modes(
+    printed, report = run_printer_test(
         lambda mode: app.build_printer(loaded, mode), kiosk_id=loaded.config.kiosk.id
     )
     print(report)

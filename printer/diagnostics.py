@@ -68,24 +68,6 @@ def _report(printer: TicketPrinter, reading: StatusReading) -> str:
     return "\n".join(lines)
 
 
-def run_printer_test(
-    printer: TicketPrinter, *, kiosk_id: str = "", now: datetime | None = None
-) -> tuple[bool, str]:
-    """Status report, then a test ticket if the status allows it.
-
-    Returns (printed, report text). Never raises PrinterError: the failure is in the text.
-    """
-    reading = read_status(printer)
-    report = _report(printer, reading)
-    if not reading.status.can_print():
-        return False, f"{report}\nTest ticket: not printed (status {reading.status.value})"
-    try:
-        printer.print_ticket(diagnostic_ticket(kiosk_id=kiosk_id, issued_at=now))
-    except PrinterError as e:
-        return False, f"{report}\nTest ticket: FAILED - {type(e).__name__}: {e}"
-    return True, f"{report}\nTest ticket: sent"
-
-
 #: For the technician choosing a mode after the test prints.
 MODE_ADVICE = (
     'Compare the two tickets. Native (printer.mode = "native") is ~1 KB: under a second '
@@ -95,7 +77,7 @@ MODE_ADVICE = (
 )
 
 
-def run_printer_test_both_modes(
+def run_printer_test(
     open_printer: Callable[[str], TicketPrinter],
     *,
     kiosk_id: str = "",
