@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -45,8 +45,12 @@ def ticket_fonts() -> TicketFonts:
     return TicketFonts.from_dir(paths.fonts_dir())
 
 
-def build_printer(loaded: LoadedConfig) -> TicketPrinter:
-    return open_ticket_printer(printer_settings(loaded), ticket_fonts())
+def build_printer(loaded: LoadedConfig, mode: str | None = None) -> TicketPrinter:
+    """The configured printer; ``mode`` overrides printer.mode (the printer test)."""
+    settings = printer_settings(loaded)
+    if mode is not None:
+        settings = replace(settings, mode=mode)
+    return open_ticket_printer(settings, ticket_fonts())
 
 
 def build_speaker(loaded: LoadedConfig) -> Speaker:

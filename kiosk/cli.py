@@ -50,11 +50,14 @@ def _parser() -> argparse.ArgumentParser:
 
     printer = sub.add_parser("printer", help="printer checks for technicians")
     printer_sub = printer.add_subparsers(dest="action", required=True)
-    printer_sub.add_parser("test", help="print a test ticket and a status report")
+    printer_sub.add_parser(
+        "test", help="print a status report and a test ticket in image and in native mode"
+    )
     preview = printer_sub.add_parser("preview", help="render a sample ticket to PNG")
     preview.add_argument("--out", type=Path, default=Path("ticket-preview.png"))
     preview.add_argument("--priority", action="store_true")
     preview.add_argument("--width-mm", type=int, choices=(58, 80))
+    preview.add_argument("--mode", choices=("image", "native"), help="default: printer.mode")
 
     roster = sub.add_parser("roster", help="green-channel roster for technicians")
     roster_sub = roster.add_subparsers(dest="action", required=True)
@@ -101,29 +104,28 @@ def _config_check(loaded: LoadedConfig, catalogue: Catalogue) -> int:
 def _printer_command(args: argparse.Namespace, loaded: LoadedConfig) -> int:
     from kiosk import app
     from printer.diagnostics import run_printer_test
-    from printer.errors import PrinterError
     from printer.samples import sample_ticket
 
     if args.action == "preview":
-        from printer.profiles import width_dots
-        from printer.ticket import render_ticket
+        from printer.encoder import TicketEncoder
+        from printer.settings import DEFAULT_PROFILES
 
         width_mm = args.width_mm or loaded.config.printer.paper_width_mm
-        content = sample_ticket(priority=args.priority)
-        image = render_ticket(content, width_dots(width_mm), app.ticket_fonts())
+        mode = args.mode or loaded.config.printer.mode
+        encoder = TicketEncoder(
+            DEFAULT_PROFILES[width_mm],
+            app.ticket_fonts(),
+            mode=mode,
+            charset=loaded.config.printer.charset,
+        )
+        image = encoder.paper(encoder.encode(sample_ticket(priority=args.priority)))
         args.out.parent.mkdir(parents=True, exist_ok=True)
         image.save(args.out)
-        print(f"wrote {args.out} ({image.width}x{image.height} dots, {width_mm} mm paper)")
+        print(f"wrote {args.out} ({image.width}x{image.height} dots, {width_mm} mm paper, {mode})")
         return 0
-    try:
-        device = app.build_printer(loaded)
-    except PrinterError as e:
-        print(f"printer cannot be opened: {e}", file=sys.stderr)
-        return 1
-    try:
-        printed, report = run_printer_test(device, kiosk_id=loaded.config.kiosk.id)
-    finally:
-        device.close()
+    printed, report = run_printer_test(
+        lambda mode: app.build_printer(loaded, mode), kiosk_id=loaded.config.kiosk.id
+    )
     print(report)
     return 0 if printed else 1
 

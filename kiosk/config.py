@@ -113,6 +113,8 @@ class PrinterSection(_Section):
     preview_dir: FilePath | None = None
     qr_url_prefix: str = ""
     footer: str = "请留意叫号，过号请重新取号 / Please listen for your number"
+    mode: Literal["image", "native"] = "image"
+    charset: Literal["gb18030", "gb2312"] = "gb18030"
 
     @model_validator(mode="after")
     def _printer_accepts_it(self) -> PrinterSection:
@@ -140,6 +142,8 @@ class PrinterSection(_Section):
             device_path=self.device_path or "",
             printer_name=self.printer_name or "",
             preview_dir=str(preview_dir),
+            mode=self.mode,
+            charset=self.charset,
         )
 
 
@@ -300,7 +304,23 @@ def load_catalogue(loaded: LoadedConfig) -> Catalogue:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError, ValueError) as e:
         raise CatalogueError(f"{path}: cannot read the service catalogue: {e}") from e
-    return parse_catalogue(text, str(path))
+    catalogue = parse_catalogue(text, str(path))
+    check_printable(catalogue, loaded.config.printer.charset, str(path))
+    return catalogue
+
+
+def check_printable(catalogue: Catalogue, charset: str, source: str) -> None:
+    """Every text a ticket prints from the catalogue must be in the printer's charset."""
+    from printer.charset import describe_chars, unprintable_chars
+
+    for index, service in enumerate(catalogue, start=1):
+        for key in ("name_zh", "name_en", "location_zh", "location_en"):
+            bad = unprintable_chars(getattr(service, key), charset)
+            if bad:
+                raise CatalogueError(
+                    f"{source}: service #{index} ({service.code}): '{key}' has characters "
+                    f"the printer's {charset} font cannot print: {describe_chars(bad)}"
+                )
 
 
 def validate_for_start(loaded: LoadedConfig) -> Catalogue:
@@ -458,6 +478,8 @@ read_status = true               # false: for printers that never answer status 
 # preview_dir = "D:/kiosk/preview"  # preview: where PNG + .bin files go
 qr_url_prefix = ""               # e.g. "https://hall.example.gov.cn/t/"
 footer = "请留意叫号，过号请重新取号 / Please listen for your number"
+mode = "image"                   # image (bundled font, any printer) | native (printer's font)
+charset = "gb18030"              # native: the printer's Chinese font, gb18030 | gb2312
 
 [reader]
 # off | serial (binary ID-card module) | line (one text line per card/scan) | simulator
