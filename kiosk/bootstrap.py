@@ -1,7 +1,11 @@
 """Set up a fresh machine and start the demo or run the tests.
 
     python3 -m kiosk.bootstrap demo    install everything, start the kiosk in demo mode
-    python3 -m kiosk.bootstrap test    install everything, run lint + layer checks + tests
+    python3 -m kiosk.bootstrap test    install everything, run lint + layer checks + tests,
+                                       then build the frozen app and run its self-test
+    python3 -m kiosk.bootstrap build   build the frozen one-folder app (dist/kiosk/) from
+                                       kiosk.spec in a clean virtual environment
+    python3 -m kiosk.bootstrap deb     build, then pack dist/kiosk into a Debian package
 
 Standard library only: it runs before any dependency is installed. On Debian/Ubuntu it
 installs the system packages Qt and speech need (apt-get; as root, or through sudo),
@@ -15,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +46,16 @@ APT_RUNTIME = [
 ]
 # Tests and screenshots: a virtual screen and an image tool.
 APT_TEST = ["xvfb", "xauth"]
+# PyInstaller reads the libraries' dependencies with objdump and ldd; dpkg-deb packs.
+APT_BUILD = ["binutils", "dpkg-dev"]
+
+#: The frozen build: a virtual environment holding only what ships (the runtime
+#: dependencies of pyproject.toml and the ``build`` extra), PyInstaller's work folder, and
+#: the one-folder app it makes.
+BUILD_DIR = ROOT / "build"
+BUILD_VENV = BUILD_DIR / "venv"
+DIST_DIR = ROOT / "dist"
+FROZEN_APP = DIST_DIR / "kiosk"
 
 
 def _say(message: str) -> None:
@@ -103,6 +118,73 @@ def _bin(name: str) -> str:
     return str(folder / name)
 
 
+def _requirements(extra: str) -> list[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return [*project["dependencies"], *project["optional-dependencies"][extra]]
+
+
+def _build_venv() -> Path:
+    """The clean build environment: the runtime dependencies and PyInstaller, no dev tools.
+
+    The project itself is not installed: PyInstaller reads it from the checkout
+    (``pathex`` in kiosk.spec), so an edit is in the next build without a reinstall.
+    """
+    python = BUILD_VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    requirements = _requirements("build")
+    stamp = BUILD_VENV / ".installed-build"
+    digest = hashlib.sha256("\n".join(requirements).encode()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return python
+    if BUILD_VENV.exists():
+        shutil.rmtree(BUILD_VENV)
+    _run([sys.executable, "-m", "venv", str(BUILD_VENV)])
+    _run([str(python), "-m", "pip", "install", "-q", "--upgrade", "pip"])
+    _run([str(python), "-m", "pip", "install", "-q", *requirements])
+    stamp.write_text(digest)
+    return python
+
+
+def folder_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def build(_extra_args: list[str] | None = None) -> int:
+    """Build ``dist/kiosk/`` from kiosk.spec and report its size."""
+    install_system_packages(APT_RUNTIME + APT_BUILD)
+    python = _build_venv()
+    _run(
+        [
+            str(python),
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--log-level=WARN",
+            f"--distpath={DIST_DIR}",
+            f"--workpath={BUILD_DIR / 'pyinstaller'}",
+            str(ROOT / "kiosk.spec"),
+        ],
+        cwd=ROOT,
+    )
+    size_mb = folder_size(FROZEN_APP) / 1e6
+    _say(f"built {FROZEN_APP}: {size_mb:.0f} MB (target < 200 MB)")
+    return 0
+
+
+def frozen_self_test() -> int:
+    executable = FROZEN_APP / ("kiosk-console.exe" if os.name == "nt" else "kiosk")
+    _say(f"{executable} --self-test")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    return subprocess.call([str(executable), "--self-test"], env=env)
+
+
+def deb(_extra_args: list[str]) -> int:
+    """Build the frozen app, then ``packaging/linux/build-deb.sh`` packs it."""
+    code = build()
+    if code:
+        return code
+    return subprocess.call(["bash", str(ROOT / "packaging" / "linux" / "build-deb.sh")], cwd=ROOT)
+
+
 def demo(extra_args: list[str]) -> int:
     install_system_packages(APT_RUNTIME)
     install_python_packages("")
@@ -118,7 +200,7 @@ def demo(extra_args: list[str]) -> int:
 
 
 def test(extra_args: list[str]) -> int:
-    install_system_packages(APT_RUNTIME + APT_TEST)
+    install_system_packages(APT_RUNTIME + APT_TEST + APT_BUILD)
     install_python_packages("dev")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     steps = [
@@ -134,15 +216,24 @@ def test(extra_args: list[str]) -> int:
         if code != 0:
             _say(f"FAILED: {' '.join(step)} (exit {code})")
             return code
+    # The shipped form: build the one-folder app once and let it test itself.
+    code = build() or frozen_self_test()
+    if code:
+        _say(f"FAILED: the frozen app (exit {code})")
+        return code
+    if os.environ.get("KIOSK_TEST_DEB"):  # opt-in: install the .deb here, as root
+        return subprocess.call(
+            ["bash", str(ROOT / "packaging" / "linux" / "test-deb.sh")], cwd=ROOT
+        )
     return 0
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("demo", "test"):
+    commands = {"demo": demo, "test": test, "build": build, "deb": deb}
+    if not argv or argv[0] not in commands:
         print(__doc__)
         return 2
-    command, rest = argv[0], argv[1:]
-    return demo(rest) if command == "demo" else test(rest)
+    return commands[argv[0]](argv[1:])
 
 
 if __name__ == "__main__":

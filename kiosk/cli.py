@@ -37,6 +37,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="demo mode: simulated ID reader; with no config file also preview printer",
     )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="try every part of this build in a scratch folder (config, database, tickets,"
+        " libusb, reader simulator, voice, roster workers, Qt); exit 0 if all pass",
+    )
     sub = parser.add_subparsers(dest="command")
 
     config = sub.add_parser("config", help="write or check the config file")
@@ -67,6 +73,13 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("file", type=Path)
     imp.add_argument("--dry-run", action="store_true", help="only check the file")
     roster_sub.add_parser("info", help="show the roster in use")
+
+    bundle = sub.add_parser(
+        "support-bundle",
+        help="write a zip for support: config with secrets removed, logs, `kiosk check`"
+        " output; never the database or the keys",
+    )
+    bundle.add_argument("--out", type=Path, help="zip file (default: in the current folder)")
 
     pin = sub.add_parser("pin", help="staff PIN")
     pin_sub = pin.add_subparsers(dest="action", required=True)
@@ -279,6 +292,10 @@ def _escpos_cache(loaded: LoadedConfig) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.self_test:
+        from kiosk.selftest import run_self_test
+
+        return run_self_test()
     if args.command == "config" and args.action == "init":
         return _config_init(args)
     if args.command == "pin":
@@ -289,7 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"kiosk: {e}", file=sys.stderr)
         return EXIT_CONFIG
     _escpos_cache(loaded)
-    if args.command in ("check", "printer", "roster"):
+    if args.command in ("check", "printer", "roster", "support-bundle"):
         _start_logging(loaded)
     try:
         return _dispatch(args, loaded)
@@ -328,6 +345,12 @@ def _dispatch(args: argparse.Namespace, loaded: LoadedConfig) -> int:
         return 1 if any(r.level == "FAIL" for r in results) else 0
     if args.command == "printer":
         return _printer_command(args, loaded)
+    if args.command == "support-bundle":
+        from kiosk.supportbundle import write_support_bundle
+
+        out = write_support_bundle(loaded, args.out)
+        print(f"wrote {out}: config (secrets removed), logs, `kiosk check` output")
+        return 0
     if args.command == "roster":
         return _roster_command(args, loaded)
     validate_for_start(loaded)  # the same checks as `kiosk config check`: exit 2 if bad

@@ -18,6 +18,7 @@ from escpos.printer import LP, CupsPrinter, File, Network, Serial, Usb, Win32Raw
 
 from printer.commands import RASTER_BAND_ROWS
 from printer.settings import PrinterSettings
+from printer.usbbackend import usb_backend
 
 
 @dataclass(frozen=True)
@@ -43,18 +44,16 @@ class Transport:
 
 
 def _usb_backend_found() -> bool:
-    import usb.backend.libusb0
-    import usb.backend.libusb1
-    import usb.backend.openusb
-
-    backends = (usb.backend.libusb1, usb.backend.libusb0, usb.backend.openusb)
-    return any(b.get_backend() is not None for b in backends)
+    return usb_backend().found
 
 
 def _build_usb(s: PrinterSettings) -> Escpos:
+    # The backend found once (printer/usbbackend.py): usb.core.find() would otherwise look
+    # for libusb on every connection, that is on every ticket.
     return Usb(
         idVendor=s.usb_vendor_id,
         idProduct=s.usb_product_id,
+        usb_args={"backend": usb_backend().backend},
         timeout=int(s.timeout_s * 1000),  # pyusb counts milliseconds
         in_ep=s.usb_in_ep,
         out_ep=s.usb_out_ep,

@@ -613,20 +613,22 @@ def hash_roster_file(
     today: date | None = None,
     workers: int | None = None,
     max_errors: int = 1000,
+    part_bytes: int | None = None,
 ) -> Generator[HashedPart, None, None]:
     """Check every row of a roster file and hash the valid ones, part by part, in order.
 
     With ``key`` None the rows are only checked. A big file (over
     :data:`PARALLEL_MIN_BYTES`) is cut into parts read by ``workers`` processes (default:
-    one per CPU, at most :data:`MAX_WORKERS`; always 1 in a frozen executable, where
-    ``sys.executable`` is the application and not Python). Raises
-    :class:`RosterFileError` like :func:`read_roster_csv`.
+    one per CPU, at most :data:`MAX_WORKERS`; in a frozen executable the application
+    itself is the worker, see :data:`WORKER_FLAG`). ``part_bytes``: the size of a part
+    (default :data:`PART_BYTES`). Raises :class:`RosterFileError` like
+    :func:`read_roster_csv`.
     """
     path = Path(path)
     if today is None:
         today = date.today()
     processes = _worker_count(workers, path)
-    layout = plan_roster_parts(path, part_bytes=PART_BYTES) if processes > 1 else None
+    layout = plan_roster_parts(path, part_bytes=part_bytes or PART_BYTES) if processes > 1 else None
     if layout is None or len(layout.parts) < 2:
         items = read_roster_csv(path, today=today)
         try:
@@ -641,8 +643,8 @@ def hash_roster_file(
 def _worker_count(workers: int | None, path: Path) -> int:
     if workers is not None:
         return max(1, workers)
-    if getattr(sys, "frozen", False) or not sys.executable:
-        return 1  # sys.executable is the application itself, or unknown
+    if not sys.executable:
+        return 1  # no program to start a worker with (an embedded interpreter)
     try:
         if path.stat().st_size < PARALLEL_MIN_BYTES:
             return 1
@@ -705,7 +707,9 @@ def _hash_in_workers(
     Workers are plain ``python -c`` subprocesses fed by a pipe, not multiprocessing: a
     spawned multiprocessing child re-imports the caller's ``__main__``, which runs a whole
     CLI again when that module has no ``if __name__ == "__main__"`` guard (as
-    ``python -m kiosk`` has none). The child imports this module only.
+    ``python -m kiosk`` has none). The child imports this module only. In a frozen
+    executable (PyInstaller) ``sys.executable`` is the application: it is started with
+    :data:`WORKER_FLAG`, and its entry point hands over to :func:`serve_frozen_worker`.
     """
     parts = layout.parts
     processes = min(processes, len(parts))
@@ -714,7 +718,7 @@ def _hash_in_workers(
     try:
         for index in range(processes):
             worker = subprocess.Popen(
-                [sys.executable, "-I", "-c", _WORKER_BOOT],
+                worker_command(),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),  # Windows GUI
@@ -741,6 +745,26 @@ _WORKER_BOOT = (
     "import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); "
     "from roster.format import _serve_parts; _serve_parts()"
 )
+
+#: The argument that makes a frozen application serve as a roster worker process: its
+#: entry point checks for it first (``kiosk/__main__.py``) and calls
+#: :func:`serve_frozen_worker`.
+WORKER_FLAG = "--roster-worker"
+
+
+def worker_command() -> list[str]:
+    """The command line of a worker process: Python running :data:`_WORKER_BOOT`, or the
+    frozen application itself with :data:`WORKER_FLAG`."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, WORKER_FLAG]
+    return [sys.executable, "-I", "-c", _WORKER_BOOT]
+
+
+def serve_frozen_worker() -> None:
+    """A frozen application's worker: the import path is its own, so the parent's path
+    (sent first, as to every worker) is read and left unused; then the task."""
+    pickle.load(sys.stdin.buffer)
+    _serve_parts()
 
 
 @dataclass(frozen=True)

@@ -356,11 +356,29 @@ def test_hashing_a_file_with_errors_or_without_a_key_gives_no_entries(tmp_path: 
     assert _all(checked)[1:] == (4, [e for e in errors[:2]], [])
 
 
-def test_a_frozen_application_reads_with_one_process(
+def test_a_frozen_application_is_its_own_worker_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    path = _messy_roster(tmp_path, "utf-8", "\n")
+    """Frozen, sys.executable is the kiosk: it is started with --roster-worker, and its
+    entry point (kiosk/__main__.py) serves the parts. Here a script stands in for it."""
+    messy = _messy_roster(tmp_path, "utf-8", "\n")
+    path = tmp_path / "clean.csv"
+    path.write_bytes(
+        b"".join(
+            x for x in messy.read_bytes().splitlines(True) if b"\xe7\x89\xb9\xe5\x9b\xb0" not in x
+        )
+    )
+    frozen_app = tmp_path / "kiosk"
+    frozen_app.write_text(f'#!/bin/sh\nexec {sys.executable} -m kiosk "$@"\n')
+    frozen_app.chmod(0o755)
+    monkeypatch.setenv("PYTHONPATH", str(Path(roster_format.__file__).parent.parent))
     monkeypatch.setattr(roster_format, "PARALLEL_MIN_BYTES", 0)
-    assert roster_format._worker_count(None, path) > 1 or os.cpu_count() == 1
+    one = list(hash_roster_file(path, KEY, today=TODAY, workers=1))
     monkeypatch.setattr(sys, "frozen", True, raising=False)
-    assert roster_format._worker_count(None, path) == 1
+    monkeypatch.setattr(sys, "executable", str(frozen_app))
+    assert roster_format.worker_command() == [str(frozen_app), "--roster-worker"]
+    assert roster_format._worker_count(None, path) > 1 or os.cpu_count() == 1
+    two = list(hash_roster_file(path, KEY, today=TODAY, workers=2, part_bytes=200))
+    assert len(two) > 2
+    assert _all(one) == _all(two)
+    assert len(_all(two)[3]) == 41
