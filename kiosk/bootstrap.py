@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -229,7 +230,12 @@ def test(extra_args: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    commands = {"demo": demo, "test": test, "build": build, "deb": deb}
+    commands: dict[str, Callable[[list[str]], int]] = {
+        "demo": demo,
+        "test": test,
+        "build": build,
+        "deb": deb,
+    }
     if not argv or argv[0] not in commands:
         print(__doc__)
         return 2

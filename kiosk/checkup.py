@@ -1,6 +1,7 @@
 """`kiosk check`: one command for the technician that tries every part of the kiosk.
 
-Each check says OK, WARN or FAIL with a line of explanation. The first, ``config``, is the
+Each check says OK, WARN or FAIL with a line of explanation, and every WARN or FAIL says
+how to fix it (a ``fix:`` line). The first, ``config``, is the
 validation start-up runs (:func:`kiosk.config.validate_for_start`); the exit status is 2 if
 it failed, else 1 if anything failed. Nothing here changes the roster, the ticket counters
 or any other data (the database check takes the write lock and rolls back at once).
@@ -21,6 +22,8 @@ class CheckResult:
     name: str
     level: str  # OK | WARN | FAIL
     detail: str
+    #: What the technician does about a WARN or FAIL.
+    fix: str = ""
 
 
 def _database(loaded: LoadedConfig) -> CheckResult:
@@ -33,7 +36,7 @@ def _database(loaded: LoadedConfig) -> CheckResult:
     try:
         db = open_kiosk_database(loaded)
     except StoreError as e:
-        return CheckResult("database", "FAIL", _first_line(e))
+        return CheckResult("database", "FAIL", _first_line(e), _DATABASE_FIX)
     try:
         try:
             roster = roster_info(db)
@@ -41,30 +44,52 @@ def _database(loaded: LoadedConfig) -> CheckResult:
             key_problem = roster_key_problem(db)
             keys = db.keys.location
         except StoreError as e:
-            return CheckResult("database", "FAIL", f"{path}: cannot be read: {_first_line(e)}")
+            return CheckResult(
+                "database", "FAIL", f"{path}: cannot be read: {_first_line(e)}", _DATABASE_FIX
+            )
         try:
             db.check_writable()
         except StoreError as e:
             if "locked" in str(e):
                 return CheckResult(
-                    "database", "WARN", f"{path}: busy, another program holds the write lock"
+                    "database",
+                    "WARN",
+                    f"{path}: busy, another program holds the write lock",
+                    "run the check again when the kiosk is idle, or stop the kiosk first",
                 )
             return CheckResult(
                 "database",
                 "FAIL",
                 f"{path}: cannot be written, no ticket can be issued ({_first_line(e)})",
+                "the kiosk's user must own the data folder and the database"
+                " (Linux: chown -R kiosk: /var/lib/lobby-kiosk); free disk space",
             )
     finally:
         db.close()
     if key_problem:
-        return CheckResult("database", "FAIL", f"{path}: {key_problem}")
+        return CheckResult(
+            "database",
+            "FAIL",
+            f"{path}: {key_problem}",
+            "import the roster again (`kiosk roster import FILE`): it makes a new key",
+        )
     roster_text = (
         f"roster version {roster.version} ({roster.entries} entries)"
         if roster
         else "no roster installed"
     )
     detail = f"{path}; {roster_text}; {waiting} event(s) waiting for the server; keys in {keys}"
-    return CheckResult("database", "OK" if roster else "WARN", detail)
+    if not roster:
+        return CheckResult(
+            "database", "WARN", detail, "import the roster: `kiosk roster import FILE`"
+        )
+    return CheckResult("database", "OK", detail)
+
+
+_DATABASE_FIX = (
+    "see the message; a damaged file: stop the kiosk, move kiosk.db aside and restore the"
+    " backup (docs/technician-guide.md, Troubleshooting)"
+)
 
 
 def _first_line(error: BaseException) -> str:
@@ -78,7 +103,9 @@ def _config(loaded: LoadedConfig) -> CheckResult:
     try:
         catalogue = validate_for_start(loaded)
     except ConfigError as e:
-        return CheckResult("config", "FAIL", str(e))
+        return CheckResult(
+            "config", "FAIL", str(e), "correct the key named above, then `kiosk config check`"
+        )
     return CheckResult(
         "config",
         "OK",
@@ -92,7 +119,12 @@ def _fonts(_loaded: LoadedConfig) -> CheckResult:
 
     fonts = sorted(p.name for p in paths.fonts_dir().glob("*.otf"))
     if len(fonts) < 2:
-        return CheckResult("fonts", "FAIL", f"CJK fonts missing in {paths.fonts_dir()}")
+        return CheckResult(
+            "fonts",
+            "FAIL",
+            f"CJK fonts missing in {paths.fonts_dir()}",
+            "reinstall the kiosk package (the fonts ship with it)",
+        )
     return CheckResult("fonts", "OK", ", ".join(fonts))
 
 
@@ -104,7 +136,7 @@ def _printer(loaded: LoadedConfig) -> CheckResult:
     try:
         device = build_printer(loaded)
     except PrinterError as e:
-        return CheckResult("printer", "FAIL", str(e))
+        return CheckResult("printer", "FAIL", str(e), _PRINTER_FIX)
     try:
         reading = read_status(device)
     finally:
@@ -119,13 +151,24 @@ def _printer(loaded: LoadedConfig) -> CheckResult:
     detail = f"{loaded.config.printer.transport}: {advice}"
     if reading.detail and reading.detail != advice:
         detail += f" ({reading.detail})"
-    return CheckResult("printer", level, detail)
+    return CheckResult("printer", level, detail, "" if level == "OK" else _PRINTER_FIX)
+
+
+_PRINTER_FIX = (
+    "power, paper and cable; then the [printer] section (transport, port or USB ids) and"
+    " `kiosk printer test`"
+)
 
 
 def _reader(loaded: LoadedConfig) -> CheckResult:
     reader = loaded.config.reader
     if reader.mode == "off":
-        return CheckResult("ID reader", "WARN", "switched off: no green channel by card")
+        return CheckResult(
+            "ID reader",
+            "WARN",
+            "switched off: no green channel by card",
+            'set reader.mode = "serial" (or "line") if this kiosk has a reader',
+        )
     if reader.mode == "simulator":
         return CheckResult("ID reader", "OK", "simulator (demo)")
     from idreader.transport import list_serial_ports
@@ -135,6 +178,7 @@ def _reader(loaded: LoadedConfig) -> CheckResult:
             "ID reader",
             "OK" if reader.port else "WARN",
             f"line mode on {reader.port or '(no port configured)'}",
+            "" if reader.port else "set reader.port",
         )
     from idreader.reader import probe_port
 
@@ -144,7 +188,13 @@ def _reader(loaded: LoadedConfig) -> CheckResult:
         if probe_port(port, baudrate):
             return CheckResult("ID reader", "OK", f"reader answers on {port}")
     tried = ", ".join(candidates) or "no serial ports found"
-    return CheckResult("ID reader", "FAIL", f"no reader answered ({tried})")
+    return CheckResult(
+        "ID reader",
+        "FAIL",
+        f"no reader answered ({tried})",
+        "plug the reader in (USB) and power it; set reader.port (Linux /dev/ttyUSB0, Windows"
+        " COM3: see Device Manager); Linux: the kiosk user must be in the dialout group",
+    )
 
 
 def _voice(loaded: LoadedConfig) -> CheckResult:
@@ -153,13 +203,21 @@ def _voice(loaded: LoadedConfig) -> CheckResult:
 
     voice = loaded.config.voice
     if not voice.enabled:
-        return CheckResult("voice", "WARN", "switched off in config")
+        return CheckResult(
+            "voice", "WARN", "switched off in config", "set voice.enabled = true for prompts"
+        )
     settings = VoiceSettings(voice_zh=voice.voice_zh, voice_en=voice.voice_en)
     with tempfile.TemporaryDirectory() as folder:
         try:
             save_wav(prompt_text("welcome", "zh"), "zh", Path(folder) / "check.wav", settings)
         except (SpeechError, ValueError, OSError) as e:
-            return CheckResult("voice", "FAIL", f"no Chinese speech: {e}")
+            return CheckResult(
+                "voice",
+                "FAIL",
+                f"no Chinese speech: {e}",
+                "Linux: apt install espeak-ng; Windows: Settings > Time & language > Speech,"
+                " add the Chinese (Simplified) voice",
+            )
     return CheckResult("voice", "OK", "Chinese prompt synthesised")
 
 
@@ -170,23 +228,108 @@ def _disk_encryption(loaded: LoadedConfig) -> CheckResult:
     found = data_encryption(loaded.data_dir)
     if found.encrypted:
         return CheckResult("disk encryption", "OK", found.detail)
-    return CheckResult("disk encryption", "WARN", f"{found.detail}; fix: {found.fix}")
+    return CheckResult("disk encryption", "WARN", found.detail, found.fix)
 
 
 def _server(loaded: LoadedConfig) -> CheckResult:
-    if not loaded.config.server.url:
+    """The hall server answers, accepts this kiosk's token, and agrees on the time."""
+    server = loaded.config.server
+    if not server.url:
         return CheckResult("hall server", "OK", "none configured: stand-alone kiosk")
-    return CheckResult("hall server", "WARN", "configured, but sync is not in this version yet")
+    from sync.probe import probe_server
+
+    token = str(getattr(server, "token", "") or "")  # server.token comes with the sync client
+    probe = probe_server(server.url, token, timeout_s=server.timeout_s)
+    if not probe.reachable:
+        return CheckResult(
+            "hall server",
+            "FAIL",
+            probe.detail,
+            "network cable / Wi-Fi; server.url (http://HALL-PC:PORT); is `hall serve`"
+            " running on the hall PC, and its port open in that PC's firewall?",
+        )
+    skew = "" if probe.clock_skew_s is None else f"; clock difference {probe.clock_skew_s:+.1f} s"
+    if probe.token_accepted is False:
+        return CheckResult(
+            "hall server",
+            "FAIL",
+            probe.detail + skew,
+            "put the token the hall server issued for this kiosk id into server.token",
+        )
+    if probe.clock_skew_s is not None and abs(probe.clock_skew_s) > MAX_CLOCK_SKEW_S:
+        return CheckResult(
+            "hall server",
+            "FAIL",
+            f"{probe.detail}; this PC's clock is {probe.clock_skew_s:+.0f} s off the server's",
+            "set the clock: Linux `timedatectl set-ntp true`; Windows `w32tm /resync`"
+            " (and check the time zone: kiosk.timezone or the PC's)",
+        )
+    if probe.token_accepted is None:
+        return CheckResult(
+            "hall server",
+            "WARN",
+            probe.detail + skew + "; the token was not tried",
+            "set server.token (issued by the hall server for this kiosk)",
+        )
+    return CheckResult("hall server", "OK", probe.detail + skew)
+
+
+#: More than this between the kiosk's clock and the server's fails the check: tickets
+#: would carry wrong times and counters could restart at the wrong midnight.
+MAX_CLOCK_SKEW_S = 30.0
+
+#: Free space below which the check fails (a day of tickets, logs and a roster import
+#: need well under this), and below which it warns.
+MIN_FREE_BYTES = 200 * 1024 * 1024
+LOW_FREE_BYTES = 1024 * 1024 * 1024
+
+
+def _free_disk(loaded: LoadedConfig) -> CheckResult:
+    import shutil
+
+    folder = loaded.data_dir
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    free = shutil.disk_usage(folder).free
+    detail = f"{free / 1024**3:.1f} GB free for {loaded.data_dir}"
+    fix = "free space (old logs, downloads) or give the data folder a bigger disk"
+    if free < MIN_FREE_BYTES:
+        return CheckResult("free disk", "FAIL", detail, fix)
+    if free < LOW_FREE_BYTES:
+        return CheckResult("free disk", "WARN", detail, fix)
+    return CheckResult("free disk", "OK", detail)
+
+
+def _libusb(loaded: LoadedConfig) -> CheckResult:
+    """USB printers need libusb-1.0 (shipped with the kiosk; else the system's)."""
+    from printer.usbbackend import usb_backend
+
+    found = usb_backend()
+    uses_usb = loaded.config.printer.transport == "usb"
+    if found.found:
+        return CheckResult("libusb", "OK", found.source)
+    if not uses_usb:
+        return CheckResult(
+            "libusb", "OK", f"not needed (printer.transport is not usb); {found.source}"
+        )
+    return CheckResult(
+        "libusb",
+        "FAIL",
+        found.source,
+        "reinstall the kiosk package (it ships libusb); Debian: apt install libusb-1.0-0",
+    )
 
 
 CHECKS: tuple[Callable[[LoadedConfig], CheckResult], ...] = (
     _config,
     _database,
     _fonts,
+    _libusb,
     _printer,
     _reader,
     _voice,
     _disk_encryption,
+    _free_disk,
     _server,
 )
 
@@ -197,10 +340,22 @@ def run_checks(loaded: LoadedConfig) -> list[CheckResult]:
         try:
             results.append(check(loaded))
         except Exception as e:  # a check must report, never crash the checker
-            results.append(CheckResult(check.__name__.strip("_"), "FAIL", f"check crashed: {e}"))
+            results.append(
+                CheckResult(
+                    check.__name__.strip("_"),
+                    "FAIL",
+                    f"check crashed: {e}",
+                    "send a support bundle (`kiosk support-bundle`) to the kiosk's supplier",
+                )
+            )
     return results
 
 
 def report(results: list[CheckResult]) -> str:
     width = max(len(r.name) for r in results)
-    return "\n".join(f"{r.level:<4}  {r.name:<{width}}  {r.detail}" for r in results)
+    lines = []
+    for r in results:
+        lines.append(f"{r.level:<4}  {r.name:<{width}}  {r.detail}")
+        if r.fix and r.level != "OK":
+            lines.append(f"{'':<4}  {'':<{width}}  fix: {r.fix}")
+    return "\n".join(lines)

@@ -208,7 +208,8 @@ class _ProcessCount(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.msg == "reading %s in %d parts with %d processes":
-            self.processes = int(record.args[2])  # type: ignore[index]
+            assert isinstance(record.args, tuple)
+            self.processes = int(str(record.args[2]))
 
 
 def _screen(_folder: Path, _loaded: LoadedConfig) -> str:
@@ -219,6 +220,7 @@ def _screen(_folder: Path, _loaded: LoadedConfig) -> str:
     from PySide6.QtWidgets import QApplication, QLabel
 
     app = QApplication.instance() or QApplication(["kiosk"])
+    assert isinstance(app, QApplication)
     label = QLabel("取号 Take a ticket")
     label.adjustSize()
     if label.width() <= 0:
