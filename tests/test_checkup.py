@@ -75,3 +75,35 @@ def test_a_roster_whose_key_is_gone_fails_the_check(tmp_path):
     (config.key_dir / f"{key_id}.key").unlink()  # a restored backup without the config folder
     by_name = {r.name: r for r in run_checks(config)}
     assert by_name["database"].level == "FAIL" and "key is missing" in by_name["database"].detail
+
+
+def test_every_warning_and_failure_says_how_to_fix_it(tmp_path):
+    """A server that does not answer, no printer, no reader, voice off: each has a fix."""
+    from kiosk.config import ServerSection, VoiceSection
+
+    config = loaded(
+        tmp_path,
+        printer=PrinterSection(
+            transport="network", host="127.0.0.1", port=closed_port(), timeout_s=0.5
+        ),
+        reader=ReaderSection(mode="serial", port=str(tmp_path / "no-such-tty")),
+        voice=VoiceSection(enabled=False),
+        server=ServerSection(url=f"http://127.0.0.1:{closed_port()}", timeout_s=1),
+    )
+    results = run_checks(config)
+    by_name = {r.name: r for r in results}
+    assert by_name["hall server"].level == "FAIL"
+    assert "hall serve" in by_name["hall server"].fix
+    assert {r.name for r in results if r.level == "FAIL"} >= {"printer", "ID reader"}
+    for result in results:
+        if result.level != "OK":
+            assert result.fix, f"{result.name} says {result.level} with no fix"
+    text = report(results)
+    assert text.count("fix: ") == sum(r.level != "OK" for r in results)
+
+
+def test_free_disk_and_libusb_are_checked(tmp_path):
+    config = loaded(tmp_path, printer=PrinterSection(transport="preview", preview_dir=tmp_path))
+    by_name = {r.name: r for r in run_checks(config)}
+    assert by_name["free disk"].level in ("OK", "WARN") and "GB free" in by_name["free disk"].detail
+    assert by_name["libusb"].level == "OK" and "libusb-1.0" in by_name["libusb"].detail
