@@ -241,6 +241,10 @@ def run(loaded: LoadedConfig, argv: Sequence[str] = ()) -> int:
         log.info("demo: ticket previews go to %s; staff PIN 000000", loaded.preview_dir)
     kiosk.window.show_kiosk()
     kiosk.start()
+    if not loaded.demo:
+        from kiosk.keepawake import keep_awake
+
+        keep_awake()  # Windows: no sleep, no screen off (Linux: the session script)
     QTimer.singleShot(0, lambda: log.info("home screen shown"))
     try:
         return app.exec()

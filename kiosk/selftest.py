@@ -139,6 +139,11 @@ def _reader(_folder: Path, _loaded: LoadedConfig) -> str:
     from idreader.simulator import ReaderSimulator
     from idreader.testing import make_card
 
+    if sys.platform == "win32":  # the simulator needs a pseudo-terminal
+        from idreader.transport import check_port_url
+
+        check_port_url("loop://")  # pyserial's URL handlers are in the build
+        return "no pseudo-terminals on Windows: `kiosk check` probes the real reader"
     cards: queue.Queue[object] = queue.Queue()
     with ReaderSimulator() as sim:
         reader = SerialCardReader(sim.port, on_card=cards.put, poll_interval_s=0.05)
