@@ -47,8 +47,8 @@ APT_RUNTIME = [
 ]
 # Tests and screenshots: a virtual screen and an image tool.
 APT_TEST = ["xvfb", "xauth"]
-# PyInstaller reads the libraries' dependencies with objdump and ldd; dpkg-deb packs.
-APT_BUILD = ["binutils", "dpkg-dev"]
+# PyInstaller reads the libraries' dependencies with objdump (dpkg-deb is in dpkg).
+APT_BUILD = ["binutils"]
 
 #: The frozen build: a virtual environment holding only what ships (the runtime
 #: dependencies of pyproject.toml and the ``build`` extra), PyInstaller's work folder, and
