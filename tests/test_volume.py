@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kiosk.checkup import run_checks
+from kiosk.checkup import report, run_checks
 from kiosk.config import Config, KioskSection, LoadedConfig
 from kiosk.volume import (
     linux_encryption,
@@ -89,4 +89,4 @@ def test_kiosk_check_says_where_the_data_folder_is_and_never_fails_on_it(tmp_pat
     assert result.level in ("OK", "WARN")
     assert str(tmp_path) in result.detail or "not a block device" in result.detail
     if result.level == "WARN":
-        assert "fix:" in result.detail
+        assert result.fix and f"fix: {result.fix}" in report([result])
