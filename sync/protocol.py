@@ -64,6 +64,8 @@ __all__ = [
     "FieldError",
     "Heartbeat",
     "HeartbeatReply",
+    "KioskHealth",
+    "KioskList",
     "LeaseRequest",
     "LeaseResponse",
     "OpeningHours",
@@ -80,6 +82,7 @@ __all__ = [
     "TicketReprintedPayload",
     "TicketVoidedPayload",
     "TransferRequest",
+    "WindowAction",
     "decode_roster_body",
     "encode_roster_body",
     "parse_event_payload",
@@ -247,7 +250,7 @@ class EventResult(WireModel):
 
     id: str
     status: EventStatus
-    code: int = Field(200, description="HTTP-like code for this event: 200, or 409/422")
+    code: int = Field(default=200, description="HTTP-like code for this event: 200, or 409/422")
     message: str = ""
     details: list[FieldError] = Field(default_factory=list)
 
@@ -296,7 +299,7 @@ class Heartbeat(WireModel):
     outbox_pending: int = Field(ge=0, description="outbox events not yet acknowledged")
     oldest_pending_at: AwareDatetime | None = None
     app_version: Annotated[str, StringConstraints(max_length=32)] = ""
-    roster_version: int | None = Field(None, ge=0)
+    roster_version: int | None = Field(default=None, ge=0)
     catalogue_etag: Annotated[str, StringConstraints(max_length=80)] | None = None
 
 
@@ -326,6 +329,25 @@ class OpeningHours(WireModel):
         return self
 
 
+class KioskHealth(WireModel):
+    """What the server knows about one kiosk, for staff pages."""
+
+    name: str
+    last_seen: AwareDatetime | None
+    offline: bool
+    printer: str | None
+    out_of_paper: bool
+    outbox_pending: int | None
+    outbox_behind: bool
+    clock_skew_s: float | None
+    reader: str | None = None
+    voice: str | None = None
+
+
+class KioskList(WireModel):
+    kiosks: list[KioskHealth]
+
+
 class CatalogueService(WireModel):
     """The kiosk's catalogue entry (``assets/catalogue.toml``) plus hours and a quota."""
 
@@ -337,7 +359,9 @@ class CatalogueService(WireModel):
     location_en: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     icon: Annotated[str, StringConstraints(max_length=64)] = ""
     opening_hours: list[OpeningHours] = Field(default_factory=list)
-    daily_quota: int | None = Field(None, ge=1, description="tickets per day; none: no limit")
+    daily_quota: int | None = Field(
+        default=None, ge=1, description="tickets per day; none: no limit"
+    )
 
     @field_validator("prefix")
     @classmethod
@@ -457,7 +481,9 @@ class ServiceQueue(WireModel):
     waiting: int = Field(ge=0)
     priority_waiting: int = Field(ge=0)
     estimate_minutes: int | None = Field(
-        None, ge=0, description="wait for the next ticket issued now; none: no rate yet today"
+        default=None,
+        ge=0,
+        description="wait for the next ticket issued now; none: no rate yet today",
     )
 
 
@@ -474,7 +500,16 @@ class CallNextRequest(WireModel):
     services: list[ServiceCode] = Field(default_factory=list, max_length=64)
 
 
+class WindowAction(WireModel):
+    """Recall, skip or mark served: the window that does it (it must hold the ticket)."""
+
+    window: Label
+
+
 class TransferRequest(WireModel):
+    """Send a ticket to another service's queue; it keeps its place by issue time."""
+
+    window: Label
     service_code: ServiceCode
 
 
