@@ -39,8 +39,9 @@ APT_RUNTIME = [
     "alsa-utils",
     "libusb-1.0-0",  # USB thermal printers (pyusb)
 ]
-# Tests and screenshots: a virtual screen and an image tool.
-APT_TEST = ["xvfb", "xauth"]
+# Tests and screenshots: a virtual screen; Chromium and a CJK font for the hall pages
+# (Playwright drives Debian's /usr/bin/chromium; nothing is downloaded at run time).
+APT_TEST = ["xvfb", "xauth", "chromium", "fonts-noto-cjk"]
 
 
 def _say(message: str) -> None:
