@@ -96,14 +96,19 @@
   function connect() {
     if (source) source.close();
     source = new EventSource(root.getAttribute("data-events"));
-    source.addEventListener("hello", function () { lastHeard = Date.now(); lost(false); refresh(); });
+    source.addEventListener("hello", function () {
+      lastHeard = Date.now();
+      lost(false);
+      root.setAttribute("data-live", "1");
+      refresh();
+    });
     source.addEventListener("ping", function () { lastHeard = Date.now(); lost(false); });
     source.addEventListener("refresh", function () { lastHeard = Date.now(); refresh(); });
     source.addEventListener("call", function (event) {
       lastHeard = Date.now();
       showCall(JSON.parse(event.data));
     });
-    source.onerror = function () { lost(true); };
+    source.onerror = function () { root.setAttribute("data-live", "0"); lost(true); };
   }
 
   setInterval(function () {

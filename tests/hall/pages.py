@@ -1,0 +1,98 @@
+"""A hall set up for the pages (catalogue, kiosk, staff, display) and a browser, shared by
+the page tests, docs/render_pages.py and bench/bench_pages.py."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from hall.usecases import displays, halls, users
+from tests.hall.conftest import HallServer
+from tests.hall.wire import CATALOGUE, issued
+
+PASSWORD = "correct horse 1"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1440, "height": 900}
+#: An ID number, whole or in part (a masked one keeps its first six and last four).
+ID_NUMBER = re.compile(r"\d{6}(\d{8}|\*{8})\d{3}[\dXx]|\d{17}[\dXx]")
+
+
+@dataclass
+class PageHall:
+    server: HallServer
+    name: str
+    tokens: dict[str, str]
+    display_token: str
+
+    @property
+    def display_url(self) -> str:
+        return f"{self.server.url}/display/{quote(self.name, safe='')}?token={self.display_token}"
+
+    def user(self, role: str) -> str:
+        """The login name of this hall's account with ``role``."""
+        return f"{role}-{self.name.replace(' ', '')}"[:32]
+
+    def issue(self, number: str, **kwargs: Any) -> str:
+        """A ticket as kiosk k1 posts it; returns its id."""
+        event = issued(number, **kwargs)
+        with self.server.client(self.tokens["k1"]) as kiosk:
+            answer = kiosk.post("/events", json={"events": [event]})
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["results"][0]["status"] == "accepted", answer.text
+        return str(event["payload"]["ticket_id"])
+
+    def counter_api(self) -> httpx.Client:
+        return self.server.client(self.tokens["c1"])
+
+
+def page_hall(server: HallServer, name: str) -> PageHall:
+    tokens = server.new_hall(name)
+    halls.set_catalogue(server.db, name, CATALOGUE)
+    now = datetime.now(UTC)
+    hall = PageHall(server, name, tokens, displays.add_display(server.db, name, "tv-1", now))
+    for role in ("counter", "helper", "admin"):
+        users.add_user(server.db, hall.user(role), role, PASSWORD, name, now)
+    return hall
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (nothing downloaded)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def log_in(page: Any, base_url: str, name: str, password: str = PASSWORD) -> None:
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", password)
+    page.click("form[action='/login'] button")
+    page.wait_for_load_state()
+
+
+def wait_live(page: Any) -> None:
+    """Until the page's event stream is open (live.js marks it)."""
+    page.wait_for_selector("[data-live='1']", state="attached", timeout=10_000)
