@@ -75,7 +75,8 @@ def chart_options(report: RangeReport, names: dict[str, ServiceName]) -> dict[st
                 "radius": "62%",
                 "label": {"formatter": "{b}\n{c}"},
                 "data": [
-                    {"name": name, "value": n} for name, n in report.by_category.most_common()
+                    {"name": name.split(" (")[0], "value": n}
+                    for name, n in report.by_category.most_common()
                 ],
             }
         ],

@@ -40,7 +40,7 @@ HEADERS = {
 
 
 class SecurityHeaders:
-    """Adds :data:`HEADERS` to every answer (``no-store`` too for every non-static page)."""
+    """Adds :data:`HEADERS` to every answer, and who may cache it."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -56,8 +56,9 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in HEADERS.items():
                     headers.setdefault(name, value)
-                if not static:
-                    headers.setdefault("cache-control", "no-store")
+                # Pages are never cached (they show people's tickets); the static files
+                # (the chart library is 1 MB) are kept a day.
+                headers.setdefault("cache-control", "max-age=86400" if static else "no-store")
             await send(message)
 
         await self.app(scope, receive, with_headers)

@@ -4,15 +4,20 @@ the page tests, docs/render_pages.py and bench/bench_pages.py."""
 from __future__ import annotations
 
 import contextlib
+import random
 import re
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import httpx
 
+from hall.store.models import Ticket, TicketState
+from hall.store.page_models import Rating
 from hall.usecases import displays, halls, users
 from tests.hall.conftest import HallServer
 from tests.hall.wire import CATALOGUE, issued
@@ -96,3 +101,48 @@ def log_in(page: Any, base_url: str, name: str, password: str = PASSWORD) -> Non
 def wait_live(page: Any) -> None:
     """Until the page's event stream is open (live.js marks it)."""
     page.wait_for_selector("[data-live='1']", state="attached", timeout=10_000)
+
+
+SERVICES = [("medical_insurance", "A", 0.55), ("social_security_card", "B", 0.45)]
+CATEGORIES = ["elderly", "subsistence", "disabled", "extreme_poverty", None]
+
+
+def seed_day(server: HallServer, hall_name: str, day: date, count: int, seed: int = 7) -> None:
+    """``count`` finished tickets of a past ``day`` (08:30-17:00 hall time), written
+    straight into the database: served or not come, waits, L categories, print failures,
+    ratings. For the report's screenshots and benchmark, not for the queue's rules."""
+    rng = random.Random(seed)
+    zone = ZoneInfo("Asia/Shanghai")
+    opens = datetime.combine(day, time(8, 30), zone)
+    numbers: dict[str, int] = {}
+    with server.db.write() as uow:
+        hall_id = halls.find_hall(uow.session, hall_name).id
+        for i in range(count):
+            code, prefix, _ = rng.choices(SERVICES, weights=[s[2] for s in SERVICES])[0]
+            priority = rng.random() < 0.12
+            letter = "L" if priority else prefix
+            numbers[letter] = numbers.get(letter, 0) + 1
+            # Busier in the morning: a triangle peaking at 10:00.
+            issued_at = opens + timedelta(minutes=rng.triangular(0, 500, 90))
+            wait = timedelta(minutes=rng.gammavariate(2.0, 4.0 if priority else 9.0))
+            state = TicketState.SERVED if rng.random() < 0.93 else TicketState.SKIPPED
+            ticket_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            uow.session.add(
+                Ticket(
+                    id=ticket_id, hall_id=hall_id, day=day,
+                    number=f"{letter}{numbers[letter]:03d}", service_code=code,
+                    priority=priority, category=rng.choice(CATEGORIES) if priority else None,
+                    reason="roster" if priority else None, kiosk=f"k{1 + i % 2}",
+                    issued_at=issued_at, state=state, window=str(1 + i % 5),
+                    called_at=issued_at + wait, first_called_at=issued_at + wait,
+                    done_at=issued_at + wait + timedelta(minutes=6), calls=1, printed=True,
+                    print_failures=1 if rng.random() < 0.01 else 0, reprints=0,
+                )
+            )  # fmt: skip
+            if state == TicketState.SERVED and rng.random() < 0.3:
+                level = rng.choices([5, 4, 3, 2, 1], weights=[60, 25, 9, 4, 2])[0]
+                uow.session.flush()
+                uow.session.add(
+                    Rating(ticket_id=ticket_id, hall_id=hall_id, level=level,
+                           comment="", rated_at=issued_at + wait + timedelta(minutes=8))
+                )  # fmt: skip

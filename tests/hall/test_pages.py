@@ -161,7 +161,7 @@ def test_an_admin_sees_the_day_in_charts(hall: PageHall, context: Any, tmp_path:
     page.goto(f"{hall.server.url}/reports?hall={hall.name}")
     expect(page.locator("body")).to_have_attribute("data-charts-ready", "7")
     expect(page.locator("[data-testid=total]")).to_have_text("2")
-    assert page.locator("[data-chart=per_hour] svg").count() == 1
+    assert page.locator("[data-chart=per_hour] canvas").count() == 1
     with page.expect_download() as download:
         page.click("text=导出 CSV")
     path = tmp_path / "report.csv"

@@ -6,7 +6,7 @@
   document.querySelectorAll("[data-chart]").forEach(function (element) {
     var options = data[element.getAttribute("data-chart")];
     if (!options) return;
-    var chart = echarts.init(element, null, { renderer: "svg" });
+    var chart = echarts.init(element, null, { renderer: "canvas" });
     chart.setOption(options);
     charts.push(chart);
   });
