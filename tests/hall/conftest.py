@@ -149,13 +149,13 @@ def start_server(
     db = open_database(database_url, pool_size=4)
     port = free_port()
     log_path = folder / f"server-{port}.log"
-    environ = dict(
-        os.environ,
-        HALL_DATABASE_URL=database_url,
-        HALL_KEY_DIR=str(key_dir),
-        HALL_RATE_PER_TOKEN_S="10000",
+    environ = {
+        **os.environ,
+        "HALL_DATABASE_URL": database_url,
+        "HALL_KEY_DIR": str(key_dir),
+        "HALL_RATE_PER_TOKEN_S": "10000",
         **(env or {}),
-    )
+    }
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(
             [sys.executable, "-m", "hall", "serve", "--port", str(port), "--workers",
