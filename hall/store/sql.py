@@ -29,23 +29,12 @@ def insert_ignore(
 def insert_ignore_many(
     session: Session, table: Table, rows: list[dict[str, Any]], key: str
 ) -> set[Any]:
-    """Many rows in one ``INSERT ... ON CONFLICT DO NOTHING RETURNING key``: the keys of
-    the rows that went in (the others were there already)."""
+    """Many rows with ``INSERT ... ON CONFLICT DO NOTHING RETURNING key`` (executemany:
+    the statement is compiled once and cached): the keys of the rows that went in (the
+    others were there already, or were inserted by another transaction meanwhile)."""
     if not rows:
         return set()
     dialect = session.get_bind().dialect.name
     insert = sqlite_insert if dialect == "sqlite" else pg_insert
-    inserted: set[Any] = set()
-    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
-        statement = (
-            insert(table)
-            .values(rows[start : start + _ROWS_PER_STATEMENT])
-            .on_conflict_do_nothing(index_elements=[key])
-            .returning(table.c[key])
-        )
-        inserted.update(session.scalars(statement))
-    return inserted
-
-
-#: SQLite allows 32,766 bound parameters per statement; 7 columns x 500 rows is well under.
-_ROWS_PER_STATEMENT = 500
+    statement = insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
+    return set(session.connection().execute(statement, rows).scalars())
