@@ -8,6 +8,7 @@ itself (``static/``), never from a CDN: a hall's LAN may have no internet.
 from __future__ import annotations
 
 import inspect
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -40,7 +41,7 @@ def install_pages(app: FastAPI) -> None:
     async def _login(request: Request, exc: LoginRequired) -> Response:
         if request.url.path.endswith(("/events", "/desk", "/alerts")):
             return Response(status_code=401)  # a live part: the page itself redirects
-        return see_other(f"/login?next={exc.next_path}")
+        return see_other(f"/login?next={quote(exc.next_path)}")
 
 
 def _pages_in_words(app: FastAPI, kind: type[Exception]) -> None:

@@ -13,6 +13,7 @@ the ``finished-utterance`` event.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import gc
 import hashlib
 import io
@@ -100,6 +101,7 @@ class CallVoice:
         self._lock = threading.Lock()
         self._previous_engine: Any = None
         self._voice_id: str | None = None
+        atexit.register(self.close)
 
     def path_for(self, phrase: str) -> Path:
         digest = hashlib.sha256(phrase.encode("utf-8")).hexdigest()[:32]
@@ -127,10 +129,9 @@ class CallVoice:
         return await asyncio.wrap_future(self.submit(phrase))
 
     def close(self) -> None:
-        self._pool.submit(self._drop_engine)
+        """Stop the voice thread, then drop the last engine while the interpreter is whole
+        (left to the final teardown, pyttsx3's ``__del__`` fails on unloaded modules)."""
         self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def _drop_engine(self) -> None:
         self._previous_engine = None
         gc.collect()
 

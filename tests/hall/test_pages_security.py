@@ -174,3 +174,24 @@ def test_staff_accounts_from_the_command_line(hall: PageHall) -> None:
     assert short.returncode == 2 and "at least 8" in short.stderr
     with _browser(hall.server) as client:
         assert _log_in(client, "desk7", "a long password").headers["location"] == "/counter"
+
+
+def test_after_login_only_paths_of_this_server(hall: PageHall) -> None:
+    for wanted, expected in (
+        ("/reports", "/reports"),
+        ("//evil.example/x", "/admin"),
+        ("/\\evil.example", "/admin"),
+        ("https://evil.example", "/admin"),
+    ):
+        with _browser(hall.server) as client:
+            token = _csrf(client)
+            answer = client.post(
+                "/login",
+                data={"name": hall.user("admin"), "password": PASSWORD, "csrf_token": token,
+                      "next": wanted},
+            )  # fmt: skip
+            assert answer.headers["location"] == expected, wanted
+    with _browser(hall.server) as client:
+        answer = client.get("/reports", params={"from": "2026-01-01"})
+        assert answer.status_code == 303
+        assert answer.headers["location"] == "/login?next=/reports"

@@ -20,7 +20,8 @@ HOME = {StaffRole.COUNTER: "/counter", StaffRole.HELPER: "/helpers", StaffRole.A
 
 
 def _safe_next(value: str | None) -> str | None:
-    if value and value.startswith("/") and not value.startswith("//") and len(value) < 200:
+    # A path on this server only: "//host" and "/\\host" would leave it.
+    if value and value.startswith("/") and value[1:2] not in ("/", "\\") and len(value) < 200:
         return value
     return None
 

@@ -21,8 +21,6 @@ from hall.web.voice import VoiceError, call_phrase, chime_wav
 
 router = APIRouter(include_in_schema=False)
 
-HallName = Annotated[str, "hall name"]
-
 
 def _hall_id(request: Request, app: State, hall: str) -> int:
     token = request.cookies.get(DISPLAY_COOKIE, "")
