@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
 
-from tests.hall.conftest import running_server
+from hall.testing import running_server
 from tests.hall.pages import PASSWORD, PageHall, chromium, log_in, page_hall, seed_day
 from tests.hall.wire import ZONE, issued
 

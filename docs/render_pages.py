@@ -19,7 +19,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.hall.conftest import running_server
+from hall.testing import running_server
 from tests.hall.pages import DESKTOP, PHONE, chromium, log_in, page_hall, seed_day, wait_live
 from tests.hall.wire import ZONE, minutes_ago
 

@@ -18,8 +18,8 @@ import httpx
 
 from hall.store.models import Ticket, TicketState
 from hall.store.page_models import Rating
+from hall.testing import HallServer
 from hall.usecases import displays, halls, users
-from tests.hall.conftest import HallServer
 from tests.hall.wire import CATALOGUE, issued
 
 PASSWORD = "correct horse 1"

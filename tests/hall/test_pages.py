@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from hall.store.page_models import Rating
-from tests.hall.conftest import HallServer, running_server
+from hall.testing import HallServer, running_server
 from tests.hall.pages import ID_NUMBER, PageHall, chromium, log_in, page_hall, wait_live
 
 

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import httpx
 
-from tests.hall.conftest import HallServer
+from hall.testing import HallServer
 from tests.hall.pages import PASSWORD, page_hall
 
 

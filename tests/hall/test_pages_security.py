@@ -17,9 +17,9 @@ from sqlalchemy import delete, select
 
 from hall.store.models import Ticket, TicketState
 from hall.store.page_models import LoginFailure, StaffUser
+from hall.testing import HallServer, running_server
 from hall.usecases import displays
 from hall.usecases.users import MAX_FAILURES
-from tests.hall.conftest import HallServer, running_server
 from tests.hall.pages import PASSWORD, PageHall, page_hall
 
 
