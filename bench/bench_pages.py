@@ -105,7 +105,9 @@ def _api(hall: PageHall, name: str) -> httpx.AsyncClient:
 
 
 def report_page(hall: PageHall, day: str, repeats: int) -> tuple[list[float], list[float]]:
-    server_ms, browser_ms = [], []
+    server_ms: list[float] = []
+    browser_ms: list[float] = []
+    harness_ms: list[float] = []
     with httpx.Client(base_url=hall.server.url, timeout=60) as client:
         token = client.get("/login").cookies["hall_csrf"]
         client.post("/login", data={"name": hall.user("admin"), "password": PASSWORD,
@@ -123,8 +125,14 @@ def report_page(hall: PageHall, day: str, repeats: int) -> tuple[list[float], li
             started = time.perf_counter()
             page.goto(f"{hall.server.url}/reports?from={day}")
             page.wait_for_selector("body[data-charts-ready='7']")
-            browser_ms.append((time.perf_counter() - started) * 1000)
+            harness_ms.append((time.perf_counter() - started) * 1000)
+            # The browser's own clock: navigation start -> all charts painted.
+            browser_ms.append(float(page.get_attribute("body", "data-charts-ms") or "nan"))
         context.close()
+    print(
+        f"  (the same loads timed from Playwright, with its round trips to the browser: "
+        f"median {statistics.median(harness_ms):.0f} ms)"
+    )
     return server_ms, browser_ms
 
 
@@ -151,9 +159,10 @@ def main() -> int:
             server_ms, browser_ms = report_page(hall, day.isoformat(), 10)
             print(
                 f"report page, 5,000 tickets: server answer median "
-                f"{statistics.median(server_ms):.0f} ms (max {max(server_ms):.0f}); in Chromium "
-                f"until 7 charts drawn median {statistics.median(browser_ms):.0f} ms (max "
-                f"{max(browser_ms):.0f})   target < 500 ms"
+                f"{statistics.median(server_ms):.0f} ms (max {max(server_ms):.0f}); in Chromium, "
+                f"navigation start -> 7 charts painted, median "
+                f"{statistics.median(browser_ms):.0f} ms (max {max(browser_ms):.0f})   "
+                "target < 500 ms"
             )
     return 0
 
