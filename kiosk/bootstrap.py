@@ -45,8 +45,10 @@ APT_RUNTIME = [
     "alsa-utils",
     "libusb-1.0-0",  # USB thermal printers (pyusb)
 ]
-# Tests and screenshots: a virtual screen and an image tool.
-APT_TEST = ["xvfb", "xauth"]
+# Tests and screenshots: a virtual screen; PostgreSQL for the hall server's tests (the
+# fixtures start a throwaway cluster with initdb + pg_ctl); Chromium and a CJK font for
+# the hall pages (Playwright drives Debian's /usr/bin/chromium; nothing is downloaded).
+APT_TEST = ["xvfb", "xauth", "postgresql", "chromium", "fonts-noto-cjk"]
 # PyInstaller reads the libraries' dependencies with objdump (dpkg-deb is in dpkg).
 APT_BUILD = ["binutils"]
 
