@@ -110,5 +110,5 @@ class LineCardReader(ThreadedReader):
         except (InvalidIdNumber, CardDataError) as e:
             self._emit_card_error(e)
             return
-        log.info("scanned: %s", code)
+        log.info("scanned a %s", "number" if code.is_id_number else "code")
         self._emit_card(code)

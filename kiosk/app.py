@@ -18,7 +18,7 @@ from kiosk.domain.clock import Clock, SystemClock
 from kiosk.domain.eligibility import AgeRule
 from kiosk.logsetup import setup_logging
 from kiosk.services.devices import ReaderFactory, ReaderService, VoiceService
-from kiosk.services.green_channel import GreenChannelRules, GreenChannelService
+from kiosk.services.green_channel import SCANNABLE_CODE, GreenChannelRules, GreenChannelService
 from kiosk.services.speech import NullSpeaker, Pyttsx3Speaker, Speaker, VoiceSettings
 from kiosk.services.staff import DEMO_PIN_HASH, StaffService
 from kiosk.services.tickets import TicketService, TicketSettings
@@ -29,6 +29,7 @@ from printer.base import TicketPrinter
 from printer.factory import open_ticket_printer
 from printer.settings import PrinterSettings
 from printer.ticket import TicketFonts
+from roster.priority_card import load_public_keys
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,7 @@ def reader_factory(loaded: LoadedConfig, simulator_port: str | None) -> ReaderFa
                 on_state=on_state,
                 on_card_error=on_error,
                 baudrate=reader.baudrate or 9600,
+                service_code_pattern=SCANNABLE_CODE,
             )
 
         return make_line
@@ -180,7 +182,9 @@ def build_kiosk(
         factory = reader_factory(loaded, demo.port if demo else None)
     assert not isinstance(factory, str)
     green_rules = GreenChannelRules(
-        AgeRule(config.green_channel.age_rule, config.green_channel.age_threshold)
+        AgeRule(config.green_channel.age_rule, config.green_channel.age_threshold),
+        trust_scanned_numbers=config.reader.line_source == "chip_reader",
+        priority_card_keys=load_public_keys(config.green_channel.priority_card_keys),
     )
     pin_hash = config.staff.pin_hash or (DEMO_PIN_HASH if loaded.demo else "")
     services = KioskServices(

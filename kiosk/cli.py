@@ -142,6 +142,8 @@ def _roster_command(args: argparse.Namespace, loaded: LoadedConfig) -> int:
             print(f"  line {error.line}: {error.message}", file=sys.stderr)
         if report.error_count > len(report.errors):
             print(f"  ... and {report.error_count - len(report.errors)} more", file=sys.stderr)
+        for warning in report.warnings():
+            print(f"  warning: {warning}", file=sys.stderr)
         print(report.summary())
         return 0 if not report.error_count else 1
     finally:

@@ -79,6 +79,9 @@ class PrinterSection(_Section):
 class ReaderSection(_Section):
     mode: Literal["off", "serial", "line", "simulator"] = "off"
     port: str = ""
+    #: line mode only: a chip-card reader that types the number it read from the chip
+    #: (trusted like the serial reader), or a QR/barcode scanner (only hall-signed codes).
+    line_source: Literal["scanner", "chip_reader"] = "scanner"
     baudrate: int | None = None
     poll_interval_s: Annotated[float, Field(ge=0.05, le=5)] = 0.33
 
@@ -87,6 +90,17 @@ class GreenChannelSection(_Section):
     age_rule: bool = True
     age_threshold: Annotated[int, Field(ge=0, le=120)] = 60
     max_priority_tickets_per_day: Annotated[int, Field(ge=1, le=50)] = 3
+    #: Hall public keys (key id -> base64url Ed25519) that scanned priority cards must be
+    #: signed with; see roster/priority_card.py.
+    priority_card_keys: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("priority_card_keys")
+    @classmethod
+    def _keys_load(cls, value: dict[str, str]) -> dict[str, str]:
+        from roster.priority_card import load_public_keys
+
+        load_public_keys(value)  # raises a ValueError naming the bad key
+        return value
 
 
 class VoiceSection(_Section):
@@ -251,11 +265,18 @@ mode = "off"
 port = ""                        # "COM4", "/dev/ttyUSB0", a pyserial URL; empty = search
 # baudrate = 115200              # default 115200 for serial, 9600 for line
 poll_interval_s = 0.33
+# line mode: "scanner" (QR/barcode: only hall-signed priority cards count) or
+# "chip_reader" (a chip-card reader typing the number it read from the card's chip)
+line_source = "scanner"
 
 [green_channel]
 age_rule = true                  # priority for visitors at or above age_threshold
 age_threshold = 60
 max_priority_tickets_per_day = 3
+
+# Public keys of the hall's priority-card signing keys (see docs/priority-cards.md):
+# [green_channel.priority_card_keys]
+# hall2027 = "base64url public key printed by `python -m roster.priority_card keygen`"
 
 [voice]
 enabled = true

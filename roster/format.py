@@ -593,12 +593,17 @@ class HashedPart:
     ``entries`` are the valid rows hashed, sorted by hash (rows of one hash keep their
     file order). A part with an invalid row carries no entries: such a file is refused,
     so only its errors matter. ``errors`` holds the first ``max_errors`` of them.
+    ``expired`` and ``not_yet_valid`` count valid rows whose validity ended before
+    ``today`` or starts after it: not errors (a roster is often exported ahead of time),
+    but a technician should hear of them.
     """
 
     valid: int
     error_count: int
     errors: list[RowError]
     entries: list[HashedEntry]
+    expired: int = 0
+    not_yet_valid: int = 0
 
 
 def hash_roster_file(
@@ -625,7 +630,7 @@ def hash_roster_file(
     if layout is None or len(layout.parts) < 2:
         items = read_roster_csv(path, today=today)
         try:
-            while part := _hash_items(islice(items, PART_ROWS), key, max_errors):
+            while part := _hash_items(islice(items, PART_ROWS), key, max_errors, today):
                 yield part
         finally:
             items.close()
@@ -647,14 +652,14 @@ def _worker_count(workers: int | None, path: Path) -> int:
 
 
 def _hash_items(
-    items: Iterable[RosterRow | RowError], key: bytes | None, max_errors: int
+    items: Iterable[RosterRow | RowError], key: bytes | None, max_errors: int, today: date
 ) -> HashedPart | None:
     """The hot loop of an import: a million turns, so plain locals and tuples."""
     hasher = make_hasher(key) if key is not None else None
     texts: dict[date | None, str | None] = {None: None}
     entries: list[HashedEntry] = []
     errors: list[RowError] = []
-    valid = error_count = 0
+    valid = error_count = expired = not_yet_valid = 0
     for item in items:
         if type(item) is not RosterRow:
             error_count += 1
@@ -662,9 +667,13 @@ def _hash_items(
                 errors.append(item)  # type: ignore[arg-type]
             continue
         valid += 1
+        _, number, category, valid_from, valid_to = item
+        if valid_to is not None and valid_to < today:
+            expired += 1
+        elif valid_from is not None and valid_from > today:
+            not_yet_valid += 1
         if hasher is None or error_count:
             continue
-        _, number, category, valid_from, valid_to = item
         try:
             entries.append((hasher(number), category._value_, texts[valid_from], texts[valid_to]))
         except KeyError:
@@ -677,7 +686,7 @@ def _hash_items(
     if error_count:
         entries = []
     entries.sort(key=_BY_HASH)  # stable
-    return HashedPart(valid, error_count, errors, entries)
+    return HashedPart(valid, error_count, errors, entries, expired, not_yet_valid)
 
 
 _BY_HASH = itemgetter(0)
@@ -755,7 +764,7 @@ def _serve_parts() -> None:
             reply: tuple[str, object]
             try:
                 items = read_roster_part(task.path, task.layout, part, today=task.today)
-                result = _hash_items(items, task.key, task.max_errors)
+                result = _hash_items(items, task.key, task.max_errors, task.today)
                 reply = ("ok", result or HashedPart(0, 0, [], []))
             except Exception as e:  # sent to the parent, which raises it
                 reply = ("error", e)

@@ -69,3 +69,17 @@ def test_roster_import_dry_run_then_real(tmp_path):
     assert real.returncode == 0, real.stderr
     info = run(["--config", str(config), "roster", "info"], tmp_path)
     assert "2 entries" in info.stdout
+
+
+def test_roster_import_warns_of_expired_and_future_rows(tmp_path):
+    people = [make_id_number(date(1950, 1, 1), sequence=i) for i in range(3)]
+    csv = tmp_path / "roster.csv"
+    rows = [f"{people[0]},低保,,2020-01-01", f"{people[1]},低保,2099-01-01,", f"{people[2]},低保,,"]
+    csv.write_text("id_number,category,valid_from,valid_to\n" + "\n".join(rows) + "\n", "utf-8")
+    config = tmp_path / "k.toml"
+    config.write_text(f'[kiosk]\ndata_dir = "{tmp_path / "kdata"}"\n', encoding="utf-8")
+    result = run(["--config", str(config), "roster", "import", str(csv)], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "1 rows already expired" in result.stderr
+    assert "1 rows not yet valid" in result.stderr
+    assert "1 valid today" in result.stdout

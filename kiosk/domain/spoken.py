@@ -80,6 +80,7 @@ class Prompt(StrEnum):
     OFFER_GREEN_CHANNEL = "offer_green_channel"
     READING_CARD = "reading_card"
     CARD_READ_FAILED = "card_read_failed"
+    SCAN_NOT_PROOF = "scan_not_proof"
     ELIGIBLE = "eligible"
     NOT_ELIGIBLE = "not_eligible"
     PRINTING = "printing"
@@ -120,6 +121,11 @@ _TEMPLATES: Final[dict[Prompt, dict[Lang, str]]] = {
     Prompt.CARD_READ_FAILED: {
         "zh": "没有读到身份证，请重新放一次。",
         "en": "The card could not be read. Please place it again.",
+    },
+    Prompt.SCAN_NOT_PROOF: {
+        "zh": "这个码不能证明身份。请把身份证放在读卡区上，或找工作人员。",
+        "en": "This code cannot prove who you are. Please place your ID card on the reader, "
+        "or ask staff.",
     },
     Prompt.ELIGIBLE: {
         "zh": "您可以走绿色通道。请点选您要办理的业务。",

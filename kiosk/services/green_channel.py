@@ -8,31 +8,50 @@ keyed hash and masked text: the plain ID number never reaches the UI or the data
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from PySide6.QtCore import QObject, Signal, Slot
 
-from idreader.card import IdentityCard, ScannedCode
+from idreader.card import SERVICE_CODE_PATTERN, IdentityCard, ScannedCode
 from idreader.errors import InvalidIdNumber
 from idreader.idnumber import birth_date_of, mask_id_number, mask_name, validate_id_number
 from kiosk.domain.catalogue import Service
 from kiosk.domain.clock import Clock, business_day
-from kiosk.domain.eligibility import REASON_STAFF, AgeRule, Decision, decide
+from kiosk.domain.eligibility import REASON_STAFF, AgeRule, Decision, RosterMatch, decide
 from kiosk.domain.ticket import TicketRequest
 from kiosk.services.worker import ResourceWorker
 from kiosk.store import roster as roster_store
 from kiosk.store.db import Database
 from kiosk.store.secrets import TICKET_KEY, local_key, person_hash
+from roster.priority_card import (
+    CODE_PATTERN,
+    PriorityCardError,
+    looks_like_priority_code,
+    verify_code,
+)
 
 log = logging.getLogger(__name__)
 
 REASON_UNKNOWN_CARD = "unknown_card"
+REASON_UNSIGNED_SCAN = "unsigned_scan"
+REASON_BAD_PRIORITY_CARD = "bad_priority_card"
 
 
 @dataclass(frozen=True)
 class GreenChannelRules:
     age_rule: AgeRule = AgeRule(enabled=True, threshold=60)  # noqa: RUF009 (frozen)
+    #: A bare ID number from a line device counts only if that device reads chips.
+    trust_scanned_numbers: bool = False
+    #: Hall keys that scanned priority cards must be signed with (key id -> key).
+    priority_card_keys: Mapping[str, Ed25519PublicKey] = field(default_factory=dict)
+
+
+#: What a line device may send: a service-card code or a hall-signed priority card.
+SCANNABLE_CODE = re.compile(f"(?:{SERVICE_CODE_PATTERN.pattern})|(?:{CODE_PATTERN.pattern})")
 
 
 @dataclass(frozen=True)
@@ -115,20 +134,40 @@ class GreenChannelService(QObject):
             self._ticket_key = local_key(self._db, TICKET_KEY)
         return person_hash(self._ticket_key, id_number)
 
-    def _decide(self, id_number: str, birth: date | None, card_expired: bool) -> Decision:
+    def _decide(
+        self,
+        id_number: str,
+        birth: date | None,
+        card_expired: bool,
+        signed: Sequence[RosterMatch] = (),
+    ) -> Decision:
         today = self._today()
         # No match for a number the roster cannot hold (e.g. a 2017 foreigner's card).
-        matches = roster_store.lookup(self._db, id_number, today=today)
+        matches = [*roster_store.lookup(self._db, id_number, today=today), *signed]
         return decide(matches, birth, today, self._rules.age_rule, card_expired=card_expired)
 
     def _identify_job(self, card: IdentityCard | ScannedCode) -> Identification:
         today = self._today()
+        signed: list[RosterMatch] = []
         if isinstance(card, ScannedCode):
-            if card.id_number is None:
+            if card.id_number is not None:
+                if not self._rules.trust_scanned_numbers:
+                    # Anyone can print a number: a scanner proves nothing by itself.
+                    log.warning("scanned a bare ID number; only hall-signed cards count")
+                    raise LookupError(REASON_UNSIGNED_SCAN)
+                id_number = card.id_number
+            elif looks_like_priority_code(card.text):
+                try:
+                    verified = verify_code(card.text, self._rules.priority_card_keys, today=today)
+                except PriorityCardError as e:
+                    log.warning("priority card refused: %s", e)
+                    raise LookupError(REASON_BAD_PRIORITY_CARD) from e
+                id_number = verified.id_number
+                signed.append(RosterMatch(verified.category, None, verified.valid_to))
+            else:
                 # A printed priority-service card whose code the roster does not carry yet.
                 raise LookupError(REASON_UNKNOWN_CARD)
-            id_number, birth, expired, name = card.id_number, None, False, ""
-            source = "scan"
+            birth, expired, name, source = None, False, "", "scan"
         else:
             id_number, birth = card.id_number, card.birth_date
             expired, name, source = card.is_expired(today), card.name, "card"
@@ -138,7 +177,7 @@ class GreenChannelService(QObject):
             except InvalidIdNumber:
                 birth = None
         id_hash = self._hash(id_number)
-        decision = self._decide(id_number, birth, expired)
+        decision = self._decide(id_number, birth, expired, signed)
         ident = Identification(
             decision, id_hash, mask_id_number(id_number), mask_name(name), source
         )

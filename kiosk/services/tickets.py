@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
@@ -18,13 +18,17 @@ from kiosk.domain.ticket import IssuedTicket, TicketRequest
 from kiosk.services.worker import ResourceWorker
 from kiosk.store import outbox
 from kiosk.store import tickets as ticket_store
-from kiosk.store.db import Database
+from kiosk.store.db import Database, StoreError
+from kiosk.store.print_journal import PrintJournal
 from printer.base import TicketPrinter
 from printer.errors import PrinterError
 from printer.status import PrinterStatus
 from printer.ticket import TicketContent
 
 log = logging.getLogger(__name__)
+
+#: Longest pause between attempts to mark a printed ticket in a locked database.
+MARK_PRINTED_MAX_DELAY_MS = 30_000
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,7 @@ class TicketService(QObject):
         self._printer = printer
         self._settings = settings
         self._worker = ResourceWorker("printer", self)
+        self._journal = PrintJournal.beside(db.path)
         self._busy = False
         self.printer_status = PrinterStatus.UNKNOWN
         self._recorded_status: PrinterStatus | None = None  # worker thread only
@@ -119,12 +124,18 @@ class TicketService(QObject):
         self._poll.start()
 
     def _recover_job(self) -> None:
-        numbers = ticket_store.fail_interrupted_prints(self._db)
-        if numbers:
+        recovery = ticket_store.recover_interrupted_prints(self._db, self._journal)
+        if recovery.printed:
+            log.info(
+                "%d ticket(s) were on paper before the kiosk stopped, now marked printed: %s",
+                len(recovery.printed),
+                ", ".join(recovery.printed),
+            )
+        if recovery.failed:
             log.warning(
                 "%d ticket(s) were being printed when the kiosk stopped, marked for reprint: %s",
-                len(numbers),
-                ", ".join(numbers),
+                len(recovery.failed),
+                ", ".join(recovery.failed),
             )
 
     def shutdown(self) -> None:
@@ -198,7 +209,16 @@ class TicketService(QObject):
             ticket_store.mark_print_failed(self._db, ticket.id, str(e))
             failed = replace(ticket, print_state="failed")
             return IssueOutcome(failed, service, False, str(e), reprint, PrinterStatus.ERROR)
-        ticket_store.mark_printed(self._db, self._clock, ticket.id)
+        # The paper is out: that is final. Note it where no lock can stop us; if the
+        # database is busy, it catches up in the background after the visitor has seen
+        # the number.
+        printed_at = self._clock.now()
+        self._journal.record(ticket.id, printed_at)
+        try:
+            ticket_store.mark_printed(self._db, self._clock, ticket.id, at=printed_at, wait=False)
+            self._journal.settled(ticket.id)
+        except StoreError as e:
+            self._submit_mark_printed(ticket.id, printed_at, error=e)
         printed = replace(ticket, print_state="printed")
         return IssueOutcome(printed, service, True, None, reprint, status)
 
@@ -237,6 +257,32 @@ class TicketService(QObject):
         service = self._catalogue.by_code(ticket.service_code)
         log.info("reprinting %s", ticket.number)
         return self._print(ticket, service, True, status)
+
+    def _submit_mark_printed(
+        self, ticket_id: str, printed_at: datetime, attempt: int = 0, error: Exception | None = None
+    ) -> None:
+        """Mark a printed ticket in the database on this worker, retrying with back-off
+        while it is locked (the journal already holds the fact)."""
+
+        def job() -> None:
+            ticket_store.mark_printed(self._db, self._clock, ticket_id, at=printed_at)
+            self._journal.settled(ticket_id)
+
+        def retry(error: BaseException) -> None:  # GUI thread
+            delay_ms = min(MARK_PRINTED_MAX_DELAY_MS, 500 * 2**attempt)
+            log.warning(
+                "ticket on paper but not yet marked printed (%s); retrying in %.1f s",
+                error,
+                delay_ms / 1000,
+            )
+            again = attempt + 1
+            QTimer.singleShot(
+                delay_ms, self, lambda: self._submit_mark_printed(ticket_id, printed_at, again)
+            )
+
+        if error is not None:  # the first, no-wait attempt failed: try again on the worker
+            log.info("database busy after printing (%s): marking it printed later", error)
+        self._worker.submit(job, None, retry)
 
     # -- results, back on the GUI thread -------------------------------------------
 

@@ -56,6 +56,8 @@ class ResourceWorker(QObject):
         future = self._pool.submit(job)
 
         def _report(f: Future[Any]) -> None:
+            if f.cancelled():  # dropped by shutdown(): nobody is waiting for it
+                return
             error = f.exception()
             result = None if error is not None else f.result()
             # Emitted on the worker thread; Qt queues it to this object's (GUI) thread.

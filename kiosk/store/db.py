@@ -45,8 +45,11 @@ def make_engine(path: Path, *, busy_timeout_s: float = 10.0) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        options = connection.get_execution_options()
+        # Set per transaction, so a no-wait attempt never leaves a pooled connection impatient.
+        wait_ms = int(options.get("sqlite_busy_ms", busy_ms))
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
+        connection.exec_driver_sql(f"BEGIN {options.get('sqlite_begin', 'IMMEDIATE')}")
 
     return engine
 
@@ -58,15 +61,23 @@ class Database:
         self.path = path
         self.engine = make_engine(path, busy_timeout_s=busy_timeout_s)
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
+        self._no_wait_writer = sessionmaker(
+            self.engine.execution_options(sqlite_busy_ms=0), expire_on_commit=False
+        )
         self._reader = sessionmaker(
             self.engine.execution_options(sqlite_begin="DEFERRED"), expire_on_commit=False
         )
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """One write transaction: committed on normal exit, rolled back on error."""
+    def write(self, *, wait: bool = True) -> Iterator[Session]:
+        """One write transaction: committed on normal exit, rolled back on error.
+
+        ``wait=False``: fail at once (``StoreError``) if another writer holds the lock,
+        instead of waiting up to the busy timeout.
+        """
+        factory = self._writer if wait else self._no_wait_writer
         try:
-            with self._writer() as session, session.begin():
+            with factory() as session, session.begin():
                 yield session
         except SQLAlchemyError as e:
             raise StoreError(f"database write failed: {e}") from e

@@ -159,6 +159,23 @@ class ImportReport:
     duplicates: int = 0
     dry_run: bool = False
     file_name: str = ""
+    #: Valid rows whose validity ended before today / starts after today (not errors).
+    expired: int = 0
+    not_yet_valid: int = 0
+
+    @property
+    def valid_today(self) -> int:
+        """Valid rows that give priority today."""
+        return self.rows_read - self.error_count - self.expired - self.not_yet_valid
+
+    def warnings(self) -> list[str]:
+        """Things a technician should hear of that do not stop the import."""
+        found = []
+        if self.expired:
+            found.append(f"{self.expired} rows already expired (valid_to before today)")
+        if self.not_yet_valid:
+            found.append(f"{self.not_yet_valid} rows not yet valid (valid_from after today)")
+        return found
 
     def summary(self) -> str:
         """One line for a technician's terminal (the errors are listed separately)."""
@@ -166,6 +183,8 @@ class ImportReport:
         text = f"{what}{self.rows_read} rows, {self.error_count} invalid"
         if self.duplicates:
             text += f", {self.duplicates} repeated"
+        if not self.error_count:
+            text += f", {self.valid_today} valid today"
         if self.replaced:
             return f"{text}; installed {self.entries} entries as roster version {self.version}"
         if self.dry_run:
@@ -808,6 +827,8 @@ class _ReadState:
     valid: int = 0
     error_count: int = 0
     errors: list[RowError] = field(default_factory=list)
+    expired: int = 0
+    not_yet_valid: int = 0
 
     @property
     def rows_read(self) -> int:
@@ -817,6 +838,8 @@ class _ReadState:
         """Add the counts of the next part of the file."""
         self.valid += part.valid
         self.error_count += part.error_count
+        self.expired += part.expired
+        self.not_yet_valid += part.not_yet_valid
         self.errors.extend(part.errors[: max(0, self.max_errors - len(self.errors))])
 
     def refuse_empty(self, path: Path) -> None:
@@ -846,6 +869,8 @@ class _ReadState:
             duplicates=staged - entries if entries is not None else 0,
             dry_run=dry_run,
             file_name=path.name,
+            expired=self.expired,
+            not_yet_valid=self.not_yet_valid,
         )
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from kiosk.domain.numbering import format_number, ticket_prefix
 from kiosk.domain.ticket import IssuedTicket, TicketRequest
 from kiosk.store.db import Database, StoreError
 from kiosk.store.models import NumberBlock, OutboxEvent, PrintState, StaffAudit, Ticket
+from kiosk.store.print_journal import PrintJournal
 
 
 class NumbersExhausted(StoreError):
@@ -142,12 +144,18 @@ def issue_ticket(
         return _to_issued(ticket)
 
 
-def mark_printed(db: Database, clock: Clock, ticket_id: str) -> None:
-    with db.write() as session:
+def mark_printed(
+    db: Database, clock: Clock, ticket_id: str, *, at: datetime | None = None, wait: bool = True
+) -> None:
+    """Record that the ticket is on paper (``at``: when it came out; default now).
+
+    ``wait=False``: raise ``StoreError`` at once if the database is locked.
+    """
+    with db.write(wait=wait) as session:
         session.execute(
             update(Ticket)
             .where(Ticket.id == ticket_id)
-            .values(print_state=PrintState.PRINTED, print_error=None, printed_at=clock.now())
+            .values(print_state=PrintState.PRINTED, print_error=None, printed_at=at or clock.now())
         )
 
 
@@ -270,13 +278,38 @@ def counts_by_category(db: Database, day: date) -> Counter[str]:
         return Counter({category or "unknown": n for category, n in rows})
 
 
-def fail_interrupted_prints(db: Database) -> list[str]:
-    """Tickets still marked as printing when the kiosk starts were cut off by a crash or
-    power cut between allocation and the end of printing: mark them not printed so staff
-    can reprint them. Returns their numbers."""
+@dataclass(frozen=True)
+class PrintRecovery:
+    printed: list[str]  # numbers on paper (the journal says so) now marked printed
+    failed: list[str]  # numbers cut off mid-print, now marked for a staff reprint
+
+
+def recover_interrupted_prints(db: Database, journal: PrintJournal) -> PrintRecovery:
+    """At start-up, settle every ticket left marked as printing.
+
+    A ticket the printed journal names came out of the printer before the kiosk stopped
+    (only ``mark_printed`` was missing): it is marked printed, never sent for a reprint.
+    The others were cut off between allocation and the end of printing (crash, power
+    cut): they are marked not printed so staff can reprint them.
+    """
+    on_paper = journal.entries()
     with db.write() as session:
-        rows = session.scalars(select(Ticket).where(Ticket.print_state == PrintState.PENDING)).all()
+        rows = session.scalars(
+            select(Ticket).where(
+                or_(Ticket.print_state == PrintState.PENDING, Ticket.id.in_(list(on_paper)))
+            )
+        ).all()
+        printed, failed = [], []
         for ticket in rows:
-            ticket.print_state = PrintState.FAILED
-            ticket.print_error = "kiosk stopped before the print finished"
-        return [t.number for t in rows]
+            if ticket.id in on_paper:
+                if ticket.print_state != PrintState.PRINTED:
+                    ticket.print_state = PrintState.PRINTED
+                    ticket.print_error = None
+                    ticket.printed_at = on_paper[ticket.id]
+                    printed.append(ticket.number)
+            else:
+                ticket.print_state = PrintState.FAILED
+                ticket.print_error = "kiosk stopped before the print finished"
+                failed.append(ticket.number)
+    journal.clear()
+    return PrintRecovery(printed, failed)

@@ -50,6 +50,8 @@ MANUAL_ERRORS = {
     "error": "无法核实，请重试 / Could not verify, please try again",
 }
 STAFF_PRESS_MS = 2000
+#: Identification failures that mean "a scanned code is no proof" (not a misread).
+SCAN_NOT_PROOF = frozenset({"unsigned_scan", "bad_priority_card"})
 
 
 @dataclass(frozen=True)
@@ -338,6 +340,10 @@ class KioskWindow(QWidget):
         if self.current() is not self.card_screen:
             self.card_screen.show_for(self._service, self.lang)
             self._show(self.card_screen)
+        if key in SCAN_NOT_PROOF:
+            self.card_screen.hint.setText(tr("result.scan_not_proof", self.lang))
+            self._say("scan_not_proof")
+            return
         self.card_screen.hint.setText(tr("result.failed", self.lang))
         self._say("card_read_failed")
 

@@ -40,6 +40,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "{why}，将为您取普通号",
         "en": "{why}. You will get a normal ticket.",
     },
+    "result.scan_not_proof": {
+        "zh": "这个码不能证明身份，请放身份证，或找工作人员帮助",
+        "en": "This code cannot prove who you are. Please lay your ID card, or ask staff.",
+    },
     "result.failed": {
         "zh": "没有读到身份证，请重新放一次，或找工作人员帮助",
         "en": "The card could not be read. Please lay it again, or ask staff.",

@@ -310,6 +310,31 @@ def test_workers_install_exactly_what_one_process_installs(
     assert lookup(db, A) == [RosterMatch(Category.SUBSISTENCE, None, date(2026, 1, 1))]
 
 
+def test_expired_and_future_rows_are_counted_and_reported(
+    db: Database, clock: ManualClock, tmp_path: Path
+):
+    report = import_roster_file(db, first_roster(tmp_path), clock=clock)
+    assert report.replaced and report.error_count == 0
+    assert (report.expired, report.not_yet_valid, report.valid_today) == (1, 1, 2)
+    assert report.warnings() == [
+        "1 rows already expired (valid_to before today)",
+        "1 rows not yet valid (valid_from after today)",
+    ]
+    assert "2 valid today" in report.summary()
+
+
+def test_workers_count_expired_and_future_rows_like_one_process(
+    db: Database, clock: ManualClock, tmp_path: Path, tiny_parts: None
+):
+    rows = [*many_rows(40), f"{A},低保,,2026-01-01", f"{B},低保,2027-01-01,"]
+    path = write_csv(tmp_path / "big.csv", rows)
+    parallel = import_roster_file(db, path, clock=clock, workers=2, dry_run=True)
+    single = import_roster_file(db, path, clock=clock, workers=1, dry_run=True)
+    assert (parallel.expired, parallel.not_yet_valid) == (single.expired, single.not_yet_valid)
+    assert single.expired >= 1 and single.not_yet_valid >= 1
+    assert parallel.valid_today == single.valid_today == 42 - single.expired - single.not_yet_valid
+
+
 def test_workers_report_every_invalid_row_in_file_order(
     db: Database, clock: ManualClock, tmp_path: Path, tiny_parts: None
 ):

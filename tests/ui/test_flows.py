@@ -414,3 +414,17 @@ def test_manual_identification_with_a_mistyped_number_says_so(qtbot, rig):
     assert "有误" in w.manual_screen.message.text()
     assert w.current() is w.manual_screen
     assert tickets_in_db(rig) == []
+
+
+def test_a_scanned_bare_number_is_no_proof_and_the_visitor_hears_why(qtbot, rig):
+    from idreader.card import ScannedCode
+
+    w = rig.window
+    click(qtbot, w.home.tiles[MEDICAL])
+    number = senior().id_number
+    with qtbot.waitSignal(rig.kiosk.services.green.identification_failed, timeout=10_000):
+        rig.reader.lay(ScannedCode(text=number, id_number=number))
+    assert w.current() is w.card_screen
+    assert "不能证明身份" in w.card_screen.hint.text()
+    assert "这个码不能证明身份" in rig.speaker.said[-1][0]
+    assert tickets_in_db(rig) == []
