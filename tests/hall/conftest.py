@@ -143,11 +143,17 @@ class HallServer:
 
 
 def start_server(
-    database_url: str, folder: Path, *, workers: int = 1, env: dict[str, str] | None = None
+    database_url: str,
+    folder: Path,
+    *,
+    workers: int = 1,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
 ) -> HallServer:
+    """``port``: a fixed one, e.g. to start a stopped server again where kiosks expect it."""
     key_dir = folder / "keys"
     db = open_database(database_url, pool_size=4)
-    port = free_port()
+    port = port or free_port()
     log_path = folder / f"server-{port}.log"
     environ = dict(
         os.environ,
