@@ -56,6 +56,8 @@ class TicketContent:
     priority_label_zh: str = "绿色通道"
     priority_label_en: str = "Priority"
     waiting_ahead: int | None = None
+    #: About how many minutes until the call (the hall server's estimate); None: not printed.
+    estimate_minutes: int | None = None
     qr_url_prefix: str = ""
     footer: str = ""
     reprint: bool = False
@@ -354,6 +356,10 @@ class _Layout:
         else:
             zh = f"您前面还有 {ahead} 人等候"
             en = f"{ahead} {'person' if ahead == 1 else 'people'} waiting ahead of you"
+        minutes = self.c.estimate_minutes
+        if minutes is not None and ahead:
+            zh += f"，约 {minutes} 分钟"
+            en += f", about {minutes} min"
         top = self.y
         self.text_block(zh, self.fonts.bold(self.px(30, 22)))
         self.text_block(en, self.fonts.regular(self.px(22, 18)))
