@@ -51,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true", help="only check the file")
     roster_sub.add_parser("info", help="show the roster in use")
 
+    from kiosk import sync_cli
+
+    sync_cli.add_parser(sub)
+
     pin = sub.add_parser("pin", help="staff PIN")
     pin_sub = pin.add_subparsers(dest="action", required=True)
     pin_set = pin_sub.add_parser("set", help="set the staff PIN in the config file")
@@ -212,6 +216,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _roster_command(args, loaded)
     if args.command == "pin":
         return _pin_command(args, loaded)
+    if args.command == "sync":
+        from kiosk import sync_cli
+
+        return sync_cli.run(args, loaded)
     from kiosk.app import run
     from kiosk.domain.catalogue import CatalogueError
     from kiosk.store.db import StoreError

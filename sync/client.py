@@ -257,7 +257,12 @@ def _status_error(what: str, response: requests.Response) -> ServerError:
 def _short(error: BaseException) -> str:
     """The innermost reason in one line (urllib3 nests them deeply)."""
     reason: BaseException = error
-    while reason.args and isinstance(reason.args[0], BaseException):
-        reason = reason.args[0]
-    text = str(getattr(reason, "reason", None) or reason)
+    for _ in range(8):
+        inner = [a for a in reason.args if isinstance(a, BaseException)]
+        inner += [getattr(reason, "reason", None)] if hasattr(reason, "reason") else []
+        found = [e for e in inner if isinstance(e, BaseException)]
+        if not found:
+            break
+        reason = found[-1]
+    text = str(reason)
     return text.splitlines()[0][:160] if text else type(reason).__name__

@@ -104,6 +104,23 @@ def ticket_content(
     )
 
 
+def report_content(lines: list[str], settings: TicketSettings, now: datetime) -> TicketContent:
+    """The end-of-day report on paper: the ticket layout, "EOD" for a number, the report's
+    lines as the footer."""
+    return TicketContent(
+        number="EOD",
+        service_name_zh="日结报告",
+        service_name_en="Day report",
+        location_zh="",
+        location_en="",
+        issued_at=now,
+        ticket_id=f"report-{now:%Y%m%d-%H%M%S}",
+        hall_name=settings.hall_name,
+        kiosk_id=settings.kiosk_id,
+        footer="\n".join(lines),
+    )
+
+
 class TicketService(QObject):
     ticket_issued = Signal(object)  # IssueOutcome
     issue_refused = Signal(object)  # OutOfService
@@ -196,21 +213,7 @@ class TicketService(QObject):
         self._set_busy(True)
 
         def job() -> None:
-            now = self._clock.now()
-            self._printer.print_ticket(
-                TicketContent(
-                    number="EOD",
-                    service_name_zh="日结报告",
-                    service_name_en="Day report",
-                    location_zh="",
-                    location_en="",
-                    issued_at=now,
-                    ticket_id=f"report-{now:%Y%m%d-%H%M%S}",
-                    hall_name=self._settings.hall_name,
-                    kiosk_id=self._settings.kiosk_id,
-                    footer="\n".join(lines),
-                )
-            )
+            self._printer.print_ticket(report_content(lines, self._settings, self._clock.now()))
 
         def done(_result: object) -> None:
             self._set_busy(False)
