@@ -258,8 +258,7 @@ def _short(error: BaseException) -> str:
     """The innermost reason in one line (urllib3 nests them deeply)."""
     reason: BaseException = error
     for _ in range(8):
-        inner = [a for a in reason.args if isinstance(a, BaseException)]
-        inner += [getattr(reason, "reason", None)] if hasattr(reason, "reason") else []
+        inner: list[object] = [*reason.args, getattr(reason, "reason", None)]
         found = [e for e in inner if isinstance(e, BaseException)]
         if not found:
             break
