@@ -306,7 +306,14 @@ def run(loaded: LoadedConfig, argv: Sequence[str] = ()) -> int:
         else:
             size = demo_geometry().size()
         theme.set_scale(theme.scale_for(size.width(), size.height()))
+    demo_hall = None
+    if loaded.demo:
+        from kiosk.demo_hall import with_demo_hall
+
+        loaded, demo_hall = with_demo_hall(loaded)
     kiosk = build_kiosk(loaded)
+    if demo_hall is not None:
+        kiosk.extras.append(demo_hall)  # stops with the kiosk
     if loaded.demo:
         log.info("demo: ticket previews go to %s; staff PIN 000000", loaded.preview_dir)
     kiosk.window.show_kiosk()

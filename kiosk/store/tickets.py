@@ -29,14 +29,18 @@ class NumbersExhausted(StoreError):
 
 
 def draw_number(session: Session, day: date, prefix: str, *, open_local_blocks: bool) -> int:
-    """Take the next number for ``prefix`` on ``day`` inside the caller's write transaction."""
+    """Take the next number for ``prefix`` on ``day`` inside the caller's write transaction.
+
+    Without ``open_local_blocks`` (a kiosk of a hall server) only leased, bounded blocks
+    count: an unbounded local block left from stand-alone days would collide with them."""
+    usable = (
+        or_(NumberBlock.end.is_(None), NumberBlock.next <= NumberBlock.end)
+        if open_local_blocks
+        else NumberBlock.next <= NumberBlock.end
+    )
     block = session.scalars(
         select(NumberBlock)
-        .where(
-            NumberBlock.day == day,
-            NumberBlock.prefix == prefix,
-            or_(NumberBlock.end.is_(None), NumberBlock.next <= NumberBlock.end),
-        )
+        .where(NumberBlock.day == day, NumberBlock.prefix == prefix, usable)
         .order_by(NumberBlock.start)
         .limit(1)
     ).first()
