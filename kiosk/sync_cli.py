@@ -36,7 +36,8 @@ def _bar(percent: int, text: str) -> None:
 
 
 def run(args: argparse.Namespace, loaded: LoadedConfig) -> int:
-    from kiosk import __version__, app
+    from kiosk import __version__
+    from kiosk.domain.catalogue import CatalogueError, parse_catalogue
     from kiosk.domain.clock import SystemClock
     from kiosk.services.sync_engine import open_engine, token_file_warning
     from kiosk.store.db import StoreError, open_database
@@ -51,7 +52,12 @@ def run(args: argparse.Namespace, loaded: LoadedConfig) -> int:
     clock = SystemClock(loaded.config.kiosk.timezone)
     db = open_database(loaded.database_path, busy_timeout_s=loaded.config.database.busy_timeout_s)
     try:
-        catalogue = app.load_catalogue(loaded)
+        try:
+            path = loaded.catalogue_path
+            catalogue = parse_catalogue(path.read_text(encoding="utf-8"), str(path))
+        except (OSError, CatalogueError) as e:
+            print(f"kiosk: service catalogue: {e}", file=sys.stderr)
+            return 2
         try:
             engine = open_engine(loaded, db, clock, catalogue, __version__)
         except SyncError as e:

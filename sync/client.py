@@ -115,7 +115,10 @@ class HallClient:
         adapter = HTTPAdapter(max_retries=retry, pool_connections=1, pool_maxsize=2)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
-        self.session.verify = str(settings.ca_bundle) if settings.ca_bundle else True
+        # Given on every request: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE in the
+        # environment override a session's own setting.
+        self._verify: str | bool = str(settings.ca_bundle) if settings.ca_bundle else True
+        self.session.verify = self._verify
         self.session.headers["Authorization"] = f"{AUTH_SCHEME} {settings.token}"
         self.session.headers["User-Agent"] = "lobby-kiosk-sync/1"
 
@@ -203,6 +206,7 @@ class HallClient:
         kwargs.setdefault(
             "timeout", (self.settings.connect_timeout_s, self.settings.read_timeout_s)
         )
+        kwargs["verify"] = self._verify
         what = f"{method} {path}"
         try:
             response = self.session.request(method, self.base + path, **kwargs)
