@@ -288,9 +288,11 @@ class SyncEngine:
         sent = duplicates = rejected = batches = 0
         total = sync_state.outbox_status(self.db).pending if progress else 0
         while max_batches is None or batches < max_batches:
-            events = sync_state.pending_events(
-                self.db, self.settings.batch_size, urgent_only=urgent_only
-            )
+            # Urgent events (an L ticket) go in a batch of their own, ahead of the backlog,
+            # so a helper hears of one within a batch's time even during a long drain.
+            events = sync_state.pending_events(self.db, self.settings.batch_size, urgent_only=True)
+            if not events and not urgent_only:
+                events = sync_state.pending_events(self.db, self.settings.batch_size)
             if not events:
                 break
             batches += 1
