@@ -24,15 +24,17 @@ from __future__ import annotations
 import gzip
 import hashlib
 from collections.abc import Iterable, Iterator
-from datetime import date, time
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     ValidationError,
     field_validator,
@@ -115,6 +117,29 @@ Uuid = Annotated[
 TicketNumber = Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9]{1,9}$")]
 
 
+def _text_only(value: Any) -> Any:
+    """Times and days travel as ISO-8601 text; a number (a Unix time?) is refused."""
+    if isinstance(value, int | float):
+        raise ValueError("must be an ISO-8601 string")
+    return value
+
+
+def _number_only(value: Any) -> Any:
+    """JSON numbers only: "12" or true is not a count."""
+    if isinstance(value, str | bool):
+        raise ValueError("must be a JSON number")
+    return value
+
+
+Int = Annotated[int, BeforeValidator(_number_only)]
+NonNegativeInt = Annotated[int, Field(ge=0), BeforeValidator(_number_only)]
+PositiveInt = Annotated[int, Field(ge=1), BeforeValidator(_number_only)]
+Weekday = Annotated[int, Field(ge=1, le=7), BeforeValidator(_number_only)]
+Moment = Annotated[AwareDatetime, BeforeValidator(_text_only)]
+Day = Annotated[date, BeforeValidator(_text_only)]
+ClockTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+
+
 class WireModel(BaseModel):
     """Base of every body on the wire: unknown fields refused, values immutable."""
 
@@ -159,18 +184,18 @@ class TicketIssuedPayload(WireModel):
 
     ticket_id: Uuid
     number: TicketNumber
-    day: date
+    day: Day
     service_code: ServiceCode
-    priority: bool
+    priority: StrictBool
     category: Annotated[str, StringConstraints(max_length=32)] | None = None
     reason: Annotated[str, StringConstraints(max_length=64)] | None = None
     kiosk_id: KioskId
-    issued_at: AwareDatetime
+    issued_at: Moment
 
 
 class TicketPrintedPayload(WireModel):
     ticket_id: Uuid
-    printed_at: AwareDatetime
+    printed_at: Moment
 
 
 class TicketPrintFailedPayload(WireModel):
@@ -180,12 +205,12 @@ class TicketPrintFailedPayload(WireModel):
 
 class TicketReprintedPayload(WireModel):
     ticket_id: Uuid
-    reprint_count: int = Field(ge=1)
+    reprint_count: Int = Field(ge=1)
 
 
 class TicketVoidedPayload(WireModel):
     ticket_id: Uuid
-    voided_at: AwareDatetime
+    voided_at: Moment
 
 
 class PrinterStatusPayload(WireModel):
@@ -211,8 +236,8 @@ class EventEnvelope(WireModel):
     id: Uuid
     kind: Annotated[str, StringConstraints(min_length=1, max_length=40)]
     kiosk_id: KioskId
-    kiosk_time: AwareDatetime = Field(description="the kiosk's clock when it wrote the event")
-    urgent: bool = False
+    kiosk_time: Moment = Field(description="the kiosk's clock when it wrote the event")
+    urgent: StrictBool = False
     payload: dict[str, Any]
 
 
@@ -224,18 +249,10 @@ def parse_event_payload(kind: str, payload: dict[str, Any]) -> WireModel:
 
 
 class EventBatch(WireModel):
-    events: list[EventEnvelope] = Field(min_length=1, max_length=MAX_BATCH_EVENTS)
+    """Events in outbox order. An id seen before (earlier in this batch too) is answered
+    ``duplicate``."""
 
-    @field_validator("events")
-    @classmethod
-    def _unique_ids(cls, events: list[EventEnvelope]) -> list[EventEnvelope]:
-        seen: set[str] = set()
-        for event in events:
-            key = event.id.lower()
-            if key in seen:
-                raise ValueError(f"event id {event.id} appears twice in the batch")
-            seen.add(key)
-        return events
+    events: list[EventEnvelope] = Field(min_length=1, max_length=MAX_BATCH_EVENTS)
 
 
 class EventStatus(StrEnum):
@@ -250,7 +267,7 @@ class EventResult(WireModel):
 
     id: str
     status: EventStatus
-    code: int = Field(default=200, description="HTTP-like code for this event: 200, or 409/422")
+    code: Int = Field(default=200, description="HTTP-like code for this event: 200, or 409/422")
     message: str = ""
     details: list[FieldError] = Field(default_factory=list)
 
@@ -265,9 +282,9 @@ class EventBatchResult(WireModel):
 class LeaseRequest(WireModel):
     """Ask for ``count`` numbers of ``prefix`` on ``day`` (the hall's business day)."""
 
-    day: date
+    day: Day
     prefix: Prefix
-    count: int = Field(ge=1, le=MAX_LEASE_COUNT)
+    count: Int = Field(ge=1, le=MAX_LEASE_COUNT)
 
 
 class LeaseResponse(WireModel):
@@ -275,11 +292,11 @@ class LeaseResponse(WireModel):
     alone: no other kiosk of the hall ever gets any of them. ``source`` goes into the
     kiosk's ``number_blocks.source``."""
 
-    lease_id: int
-    day: date
+    lease_id: Int
+    day: Day
     prefix: Prefix
-    start: int = Field(ge=1)
-    end: int = Field(ge=1)
+    start: Int = Field(ge=1)
+    end: Int = Field(ge=1)
     source: Annotated[str, StringConstraints(max_length=64)]
 
 
@@ -292,23 +309,23 @@ DeviceState = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 class Heartbeat(WireModel):
     """Sent every minute or so. ``kiosk_time`` lets the server see clock skew."""
 
-    kiosk_time: AwareDatetime
+    kiosk_time: Moment
     printer: DeviceState = Field(description="a printer status value, e.g. 'ready', 'paper_out'")
     reader: DeviceState = Field(description="'ok', 'offline', 'absent', ...")
     voice: DeviceState = Field(description="'ok', 'muted', 'failed', ...")
-    outbox_pending: int = Field(ge=0, description="outbox events not yet acknowledged")
-    oldest_pending_at: AwareDatetime | None = None
+    outbox_pending: Int = Field(ge=0, description="outbox events not yet acknowledged")
+    oldest_pending_at: Moment | None = None
     app_version: Annotated[str, StringConstraints(max_length=32)] = ""
-    roster_version: int | None = Field(default=None, ge=0)
+    roster_version: NonNegativeInt | None = None
     catalogue_etag: Annotated[str, StringConstraints(max_length=80)] | None = None
 
 
 class HeartbeatReply(WireModel):
     """What the kiosk should know: the server's time, the skew it saw, what is new."""
 
-    server_time: AwareDatetime
+    server_time: Moment
     clock_skew_s: float = Field(description="kiosk clock minus server clock, seconds")
-    roster_version: int | None = None
+    roster_version: Int | None = None
     catalogue_etag: str | None = None
 
 
@@ -316,11 +333,14 @@ class HeartbeatReply(WireModel):
 
 
 class OpeningHours(WireModel):
-    """Open on ``weekdays`` (1 = Monday .. 7 = Sunday) from ``opens`` until ``closes``."""
+    """Open on ``weekdays`` (1 = Monday .. 7 = Sunday) from ``opens`` until ``closes``
+    (``HH:MM``, the hall's local time)."""
 
-    weekdays: list[Annotated[int, Field(ge=1, le=7)]] = Field(min_length=1)
-    opens: time
-    closes: time
+    weekdays: list[Annotated[int, Field(ge=1, le=7), BeforeValidator(_number_only)]] = Field(
+        min_length=1
+    )
+    opens: ClockTime
+    closes: ClockTime
 
     @model_validator(mode="after")
     def _order(self) -> OpeningHours:
@@ -333,12 +353,12 @@ class KioskHealth(WireModel):
     """What the server knows about one kiosk, for staff pages."""
 
     name: str
-    last_seen: AwareDatetime | None
-    offline: bool
+    last_seen: Moment | None
+    offline: StrictBool
     printer: str | None
-    out_of_paper: bool
-    outbox_pending: int | None
-    outbox_behind: bool
+    out_of_paper: StrictBool
+    outbox_pending: Int | None
+    outbox_behind: StrictBool
     clock_skew_s: float | None
     reader: str | None = None
     voice: str | None = None
@@ -359,8 +379,8 @@ class CatalogueService(WireModel):
     location_en: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     icon: Annotated[str, StringConstraints(max_length=64)] = ""
     opening_hours: list[OpeningHours] = Field(default_factory=list)
-    daily_quota: int | None = Field(
-        default=None, ge=1, description="tickets per day; none: no limit"
+    daily_quota: PositiveInt | None = Field(
+        default=None, description="tickets per day; none: no limit"
     )
 
     @field_validator("prefix")
@@ -396,11 +416,11 @@ class RosterMeta(WireModel):
     gzip of :func:`encode_roster_body`; ``count`` and ``checksum`` (SHA-256 hex of the
     uncompressed body) come with it in headers and must match."""
 
-    version: int = Field(ge=1)
+    version: Int = Field(ge=1)
     key_id: str = Field(description="which roster key the hashes are made with")
-    count: int = Field(ge=0, description="entries in the full snapshot")
+    count: Int = Field(ge=0, description="entries in the full snapshot")
     checksum: str = Field(description="SHA-256 hex of the uncompressed snapshot body")
-    published_at: AwareDatetime
+    published_at: Moment
     label: str = ""
 
 
@@ -478,18 +498,17 @@ def decode_roster_body(
 
 class ServiceQueue(WireModel):
     service_code: str
-    waiting: int = Field(ge=0)
-    priority_waiting: int = Field(ge=0)
-    estimate_minutes: int | None = Field(
+    waiting: Int = Field(ge=0)
+    priority_waiting: Int = Field(ge=0)
+    estimate_minutes: NonNegativeInt | None = Field(
         default=None,
-        ge=0,
         description="wait for the next ticket issued now; none: no rate yet today",
     )
 
 
 class QueueStatus(WireModel):
-    day: date
-    as_of: AwareDatetime
+    day: Day
+    as_of: Moment
     services: list[ServiceQueue]
 
 
@@ -517,12 +536,12 @@ class CalledTicket(WireModel):
     ticket_id: str
     number: str
     service_code: str
-    priority: bool
+    priority: StrictBool
     state: Literal["waiting", "called", "served", "skipped", "voided"]
     window: str | None = None
-    issued_at: AwareDatetime
-    called_at: AwareDatetime | None = None
-    calls: int = 0
+    issued_at: Moment
+    called_at: Moment | None = None
+    calls: Int = 0
 
 
 # --- helper alerts ------------------------------------------------------------------------
@@ -531,18 +550,18 @@ class CalledTicket(WireModel):
 class Alert(WireModel):
     """A priority ticket someone must go and help with."""
 
-    id: int
+    id: Int
     ticket_id: str
     number: str
     service_code: str
     kiosk_id: str
-    issued_at: AwareDatetime
+    issued_at: Moment
     category: str | None
     category_words: str = Field(description="the category in words, e.g. '老年人 (elderly)'")
-    raised_at: AwareDatetime
-    acked_at: AwareDatetime | None = None
+    raised_at: Moment
+    acked_at: Moment | None = None
     acked_by: str | None = None
-    escalated: bool = False
+    escalated: StrictBool = False
 
 
 class AlertList(WireModel):

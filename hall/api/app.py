@@ -8,13 +8,13 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hall.api.deps import AppState, RateLimiter
+from hall.api.deps import AppState, RateLimiter, reject_unknown_query
 from hall.api.routes import alerts, catalogue, events, kiosks, leases, queue, roster, stream
 from hall.errors import HallError
 from hall.keys import KeyStore, KeyStoreError
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody, "description": text}
     for code, text in (
+        (400, "The body cannot be read (not UTF-8 JSON)"),
         (401, "No token, or an unknown or revoked one"),
         (403, "The token's role may not do this"),
         (404, "Not found in the caller's hall"),
@@ -39,6 +40,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 _REASONS = {
+    400: "bad_request",
     401: "unauthorized",
     403: "forbidden",
     404: "not_found",
@@ -159,6 +161,7 @@ def create_app(settings: HallSettings | None = None, db: Database | None = None)
             "operation but /health needs `Authorization: Bearer <token>`."
         ),
         lifespan=lifespan,
+        dependencies=[Depends(reject_unknown_query)],
     )
     for module in (events, leases, kiosks, catalogue, roster, queue, alerts, stream):
         app.include_router(module.router, prefix=API_PREFIX, responses=_ERRORS)

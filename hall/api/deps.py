@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from hall.keys import KeyStore
@@ -77,6 +78,29 @@ def now() -> datetime:
 
 def today(app: AppState, moment: datetime) -> date:
     return moment.astimezone(app.settings.zone).date()
+
+
+def reject_unknown_query(request: Request) -> None:
+    """Unknown query parameters are refused like unknown body fields (422)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None or not request.query_params:
+        return
+    allowed: set[str] = set()
+    pending = [dependant]
+    while pending:
+        current = pending.pop()
+        allowed.update(p.alias for p in current.query_params)
+        pending.extend(current.dependencies)
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        raise RequestValidationError(
+            [
+                {"loc": ("query", name), "msg": "Extra inputs are not permitted",
+                 "type": "extra_forbidden"}
+                for name in unknown
+            ]
+        )  # fmt: skip
 
 
 def _unauthorized(message: str) -> HTTPException:

@@ -24,3 +24,17 @@ def insert_ignore(
         .returning(table.c[index_elements[0]])
     )
     return session.execute(statement).first() is not None
+
+
+def insert_ignore_many(
+    session: Session, table: Table, rows: list[dict[str, Any]], key: str
+) -> set[Any]:
+    """Many rows with ``INSERT ... ON CONFLICT DO NOTHING RETURNING key`` (executemany:
+    the statement is compiled once and cached): the keys of the rows that went in (the
+    others were there already, or were inserted by another transaction meanwhile)."""
+    if not rows:
+        return set()
+    dialect = session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else pg_insert
+    statement = insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
+    return set(session.connection().execute(statement, rows).scalars())

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
-
-
-def check_char(first17: str) -> str:
-    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True)) % 11]
+from idreader.idnumber import check_character
 
 
 def iter_numbers(count: int, *, start: int = 0) -> Iterator[str]:
-    """Distinct numbers: region 110101, birth dates in 1940-1960, serial numbers."""
+    """Distinct numbers: region 110101, birth dates in 1940-1959, serial numbers."""
     for i in range(start, start + count):
         serial = i % 1000
         day = i // 1000
@@ -21,7 +16,7 @@ def iter_numbers(count: int, *, start: int = 0) -> Iterator[str]:
         month = 1 + (day // 28) % 12
         dom = 1 + day % 28
         first17 = f"110101{year:04d}{month:02d}{dom:02d}{serial:03d}"
-        yield first17 + check_char(first17)
+        yield first17 + check_character(first17)
 
 
 def valid_numbers(count: int, *, start: int = 0) -> list[str]:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from hall.testing import HallServer, running_server
 from hall.usecases import halls
 from kiosk.domain.catalogue import Catalogue, parse_catalogue
 from kiosk.domain.clock import SystemClock
@@ -29,7 +30,6 @@ from kiosk.paths import assets_dir
 from kiosk.services.sync_engine import SyncEngine, SyncSettings
 from kiosk.store.db import Database, open_database
 from sync.client import ClientSettings, HallClient
-from tests.hall.conftest import HallServer, running_server
 
 #: The kiosk's default catalogue as the hall serves it.
 HALL_CATALOGUE = {
@@ -129,8 +129,7 @@ class FaultProxy:
     fault to paths containing that text (others pass)."""
 
     def __init__(self, upstream: str) -> None:
-        host, port = upstream.removeprefix("http://").split(":")
-        self.upstream = (host, int(port))
+        self.point_at(upstream)
         self.mode = "pass"
         self.only = ""
         self.seen: Counter[str] = Counter()
@@ -164,10 +163,16 @@ class FaultProxy:
                     return
                 upstream = http.client.HTTPConnection(*proxy.upstream, timeout=60)
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
-                upstream.request(self.command, self.path, body=body, headers=headers)
-                answer = upstream.getresponse()
-                data = answer.read()
-                upstream.close()
+                try:
+                    upstream.request(self.command, self.path, body=body, headers=headers)
+                    answer = upstream.getresponse()
+                    data = answer.read()
+                except OSError:  # the server is down: so is the connection
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                finally:
+                    upstream.close()
                 self.send_response(answer.status)
                 for key, value in answer.getheaders():
                     if key.lower() not in ("content-length", "transfer-encoding", "connection"):
@@ -198,6 +203,10 @@ class FaultProxy:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+
+    def point_at(self, upstream: str) -> None:
+        host, port = upstream.removeprefix("http://").split(":")
+        self.upstream = (host, int(port))
 
     def close(self) -> None:
         self.server.shutdown()

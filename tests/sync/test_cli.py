@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from hall.testing import HallServer, free_port
 from kiosk.config import load_config
 from kiosk.domain.clock import SystemClock
 from kiosk.domain.ticket import TicketRequest
@@ -25,7 +26,6 @@ from kiosk.store import tickets as ticket_store
 from kiosk.store.db import open_database
 from sync.client import ClientSettings, HallClient
 from sync.errors import ServerUnreachable, SyncError
-from tests.hall.conftest import HallServer, free_port
 from tests.sync.conftest import FaultProxy, HallSetup, make_engine
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 
 from hall.keys import KeyStore
 from hall.store.models import Ticket as HallTicket
+from hall.testing import HallServer, start_server, stop_server
 from hall.usecases import halls
 from hall.usecases.roster import import_roster
 from kiosk.domain.clock import ManualClock, SystemClock
@@ -24,7 +25,6 @@ from kiosk.store.db import Database, open_database
 from kiosk.store.models import OutboxEvent
 from kiosk.store.roster import lookup, roster_info
 from sync.errors import BadResponse, ServerError, ServerUnreachable
-from tests.hall.conftest import HallServer, free_port, start_server, stop_server
 from tests.hall.numbers import valid_numbers
 from tests.sync.conftest import FaultProxy, HallSetup, make_engine, new_hall
 
@@ -58,13 +58,15 @@ def unsent(db: Database) -> int:
 
 
 def test_server_down_then_up_each_ticket_once(tmp_path: Path, kiosk_db: Database) -> None:
-    port = free_port()
+    """The real server stopped while tickets are issued, then started again (the kiosk
+    reaches it through a pass-through proxy, so its URL stays the same)."""
     folder = tmp_path / "hall"
     folder.mkdir()
     database_url = f"sqlite:///{folder / 'hall.db'}"
-    server = start_server(database_url, folder, port=port)
+    server = start_server(database_url, folder)
+    proxy = FaultProxy(server.url)
     setup = new_hall(server, kiosks=1)
-    engine = make_engine(kiosk_db, server.url, setup.tokens["k1"], batch_size=7)
+    engine = make_engine(kiosk_db, proxy.url, setup.tokens["k1"], batch_size=7)
     try:
         engine.ensure_leases()
         stop_server(server)
@@ -74,7 +76,8 @@ def test_server_down_then_up_each_ticket_once(tmp_path: Path, kiosk_db: Database
         status = engine.status_snapshot()
         assert (status.online, status.pending) == (False, 20)
         assert status.last_error and "unreachable" in status.last_error
-        server = start_server(database_url, folder, port=port)
+        server = start_server(database_url, folder)
+        proxy.point_at(server.url)
         result = engine.push()
         assert (result.sent, result.rejected, result.remaining) == (20, 0, 0)
         assert sorted(server_tickets(server, setup.name)) == sorted(numbers)
@@ -86,6 +89,7 @@ def test_server_down_then_up_each_ticket_once(tmp_path: Path, kiosk_db: Database
         assert sorted(server_tickets(server, setup.name)) == sorted(numbers)
         assert engine.status_snapshot().last_success is not None
     finally:
+        proxy.close()
         stop_server(server)
 
 
