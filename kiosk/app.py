@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from idreader.base import CardReader
 from kiosk import __version__, paths
-from kiosk.config import LoadedConfig
-from kiosk.domain.catalogue import Catalogue, CatalogueError, parse_catalogue
+from kiosk.config import LoadedConfig, load_catalogue
+from kiosk.domain.catalogue import Catalogue
 from kiosk.domain.clock import Clock, SystemClock
 from kiosk.domain.eligibility import AgeRule
 from kiosk.logsetup import setup_logging
@@ -25,6 +25,7 @@ from kiosk.services.sync import SyncService, SyncTimings
 from kiosk.services.sync_engine import DeviceStates, open_engine, token_file_warning
 from kiosk.services.tickets import TicketService, TicketSettings
 from kiosk.store.db import Database, open_database
+from kiosk.store.lockout import FILE_NAME as LOCKOUT_FILE
 from kiosk.ui import theme
 from kiosk.ui.main_window import KioskServices, KioskWindow, UiSettings, demo_geometry
 from printer.base import TicketPrinter
@@ -37,40 +38,20 @@ from sync.errors import SyncError
 log = logging.getLogger(__name__)
 
 
-def load_catalogue(loaded: LoadedConfig) -> Catalogue:
-    path = loaded.catalogue_path
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise CatalogueError(f"{path}: cannot read the service catalogue: {e}") from e
-    return parse_catalogue(text, str(path))
-
-
 def printer_settings(loaded: LoadedConfig) -> PrinterSettings:
-    section = loaded.config.printer
-    return PrinterSettings(
-        transport=section.transport,
-        paper_width_mm=section.paper_width_mm,
-        profile=section.profile,
-        usb_vendor_id=section.usb_vendor_id,
-        usb_product_id=section.usb_product_id,
-        serial_port=section.serial_port,
-        serial_baudrate=section.serial_baudrate,
-        host=section.host,
-        port=section.port,
-        timeout_s=section.timeout_s,
-        device_path=section.device_path,
-        printer_name=section.printer_name,
-        preview_dir=loaded.preview_dir,
-    )
+    return loaded.printer_settings
 
 
 def ticket_fonts() -> TicketFonts:
     return TicketFonts.from_dir(paths.fonts_dir())
 
 
-def build_printer(loaded: LoadedConfig) -> TicketPrinter:
-    return open_ticket_printer(printer_settings(loaded), ticket_fonts())
+def build_printer(loaded: LoadedConfig, mode: str | None = None) -> TicketPrinter:
+    """The configured printer; ``mode`` overrides printer.mode (the printer test)."""
+    settings = printer_settings(loaded)
+    if mode is not None:
+        settings = replace(settings, mode=mode)
+    return open_ticket_printer(settings, ticket_fonts())
 
 
 def build_speaker(loaded: LoadedConfig) -> Speaker:
@@ -256,7 +237,7 @@ def build_kiosk(
         green=GreenChannelService(db, clock, green_rules),
         reader=ReaderService(factory),
         voice=VoiceService(speaker or build_speaker(loaded)),
-        staff=StaffService(db, clock, pin_hash),
+        staff=StaffService(db, clock, pin_hash, lockout_file=loaded.data_dir / LOCKOUT_FILE),
         sync=sync,
     )
     if sync is not None:

@@ -1,7 +1,9 @@
 """`kiosk check`: one command for the technician that tries every part of the kiosk.
 
-Each check says OK, WARN or FAIL with a line of explanation; the exit status is 1 if
-anything failed. Nothing here touches the roster or the ticket counters.
+Each check says OK, WARN or FAIL with a line of explanation. The first, ``config``, is the
+validation start-up runs (:func:`kiosk.config.validate_for_start`); the exit status is 2 if
+it failed, else 1 if anything failed. Nothing here changes the roster, the ticket counters
+or any other data (the database check takes the write lock and rolls back at once).
 """
 
 from __future__ import annotations
@@ -26,13 +28,29 @@ def _database(loaded: LoadedConfig) -> CheckResult:
     from kiosk.store.outbox import unsent_count
     from kiosk.store.roster import roster_info
 
+    path = loaded.database_path
     try:
-        db = open_database(loaded.database_path)
+        db = open_database(path, busy_timeout_s=loaded.config.database.busy_timeout_s)
     except StoreError as e:
-        return CheckResult("database", "FAIL", str(e))
+        return CheckResult("database", "FAIL", _first_line(e))
     try:
-        roster = roster_info(db)
-        waiting = unsent_count(db)
+        try:
+            roster = roster_info(db)
+            waiting = unsent_count(db)
+        except StoreError as e:
+            return CheckResult("database", "FAIL", f"{path}: cannot be read: {_first_line(e)}")
+        try:
+            db.check_writable()
+        except StoreError as e:
+            if "locked" in str(e):
+                return CheckResult(
+                    "database", "WARN", f"{path}: busy, another program holds the write lock"
+                )
+            return CheckResult(
+                "database",
+                "FAIL",
+                f"{path}: cannot be written, no ticket can be issued ({_first_line(e)})",
+            )
     finally:
         db.close()
     roster_text = (
@@ -40,19 +58,28 @@ def _database(loaded: LoadedConfig) -> CheckResult:
         if roster
         else "no roster installed"
     )
-    detail = f"{loaded.database_path}; {roster_text}; {waiting} event(s) waiting for the server"
+    detail = f"{path}; {roster_text}; {waiting} event(s) waiting for the server"
     return CheckResult("database", "OK" if roster else "WARN", detail)
 
 
-def _catalogue(loaded: LoadedConfig) -> CheckResult:
-    from kiosk.app import load_catalogue
-    from kiosk.domain.catalogue import CatalogueError
+def _first_line(error: BaseException) -> str:
+    return (str(error).splitlines() or [type(error).__name__])[0]
+
+
+def _config(loaded: LoadedConfig) -> CheckResult:
+    """The same validation start-up runs (the config file itself was checked on loading)."""
+    from kiosk.config import ConfigError, validate_for_start
 
     try:
-        catalogue = load_catalogue(loaded)
-    except CatalogueError as e:
-        return CheckResult("catalogue", "FAIL", str(e))
-    return CheckResult("catalogue", "OK", f"{len(catalogue)} services ({catalogue.version})")
+        catalogue = validate_for_start(loaded)
+    except ConfigError as e:
+        return CheckResult("config", "FAIL", str(e))
+    return CheckResult(
+        "config",
+        "OK",
+        f"{loaded.source or 'demo defaults'}; catalogue {loaded.catalogue_path}:"
+        f" {len(catalogue)} services ({catalogue.version})",
+    )
 
 
 def _fonts(_loaded: LoadedConfig) -> CheckResult:
@@ -84,7 +111,10 @@ def _printer(loaded: LoadedConfig) -> CheckResult:
         level = "WARN"
     else:
         level = "OK"
-    return CheckResult("printer", level, f"{loaded.config.printer.transport}: {advice}")
+    detail = f"{loaded.config.printer.transport}: {advice}"
+    if reading.detail and reading.detail != advice:
+        detail += f" ({reading.detail})"
+    return CheckResult("printer", level, detail)
 
 
 def _reader(loaded: LoadedConfig) -> CheckResult:
@@ -135,8 +165,8 @@ def _server(loaded: LoadedConfig) -> CheckResult:
 
 
 CHECKS: tuple[Callable[[LoadedConfig], CheckResult], ...] = (
+    _config,
     _database,
-    _catalogue,
     _fonts,
     _printer,
     _reader,

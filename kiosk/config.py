@@ -13,13 +13,47 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from serial import SerialException
 
+from idreader.transport import check_port_url
 from kiosk import paths
+from kiosk.domain.catalogue import Catalogue, CatalogueError, parse_catalogue
+from kiosk.domain.pin import valid_pin_hash
+from printer.errors import PrinterConfigError
+from printer.settings import PrinterSettingError, PrinterSettings
 
 
 class ConfigError(Exception):
     """The configuration cannot be used. The message names the file, key and reason."""
+
+
+class KeyedValueError(ValueError):
+    """A validator's complaint about one key inside the table it checks."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+        self.message = message
+
+
+def _usable_path(value: Path) -> Path:
+    text = str(value)
+    if "\x00" in text or not text.strip() or text != text.strip():
+        raise ValueError(f"{text!r} is not a usable path")
+    return value
+
+
+#: A file or folder named in the config: no NUL byte, no blank or padded name.
+FilePath = Annotated[Path, AfterValidator(_usable_path)]
 
 
 class _Section(BaseModel):
@@ -36,9 +70,9 @@ class KioskSection(_Section):
     ticket_screen_s: Annotated[float, Field(ge=2, le=60)] = 8
     fullscreen: bool = True
     hide_pointer: bool = True
-    data_dir: Path | None = None
-    log_dir: Path | None = None
-    catalogue: Path | None = None
+    data_dir: FilePath | None = None
+    log_dir: FilePath | None = None
+    catalogue: FilePath | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -52,28 +86,65 @@ class KioskSection(_Section):
 
 
 class DatabaseSection(_Section):
-    path: Path | None = None
+    path: FilePath | None = None
     busy_timeout_s: Annotated[float, Field(gt=0, le=60)] = 10
 
 
 class PrinterSection(_Section):
+    """The ``[printer]`` table. Types are checked here; the values themselves (limits, the
+    fields each transport needs) by :class:`printer.settings.PrinterSettings`, the same
+    check the printer runs, so the two can never disagree."""
+
     transport: Literal["usb", "serial", "network", "file", "win32raw", "cups", "preview"] = (
         "preview"
     )
-    paper_width_mm: Literal[58, 80] = 80
+    paper_width_mm: int = 80
     profile: str | None = None
-    usb_vendor_id: Annotated[int, Field(ge=0, le=0xFFFF)] | None = None
-    usb_product_id: Annotated[int, Field(ge=0, le=0xFFFF)] | None = None
+    usb_vendor_id: int | None = None
+    usb_product_id: int | None = None
     serial_port: str | None = None
     serial_baudrate: int = 19200
     host: str | None = None
-    port: Annotated[int, Field(ge=1, le=65535)] = 9100
-    timeout_s: Annotated[float, Field(gt=0, le=30)] = 3.0
+    port: int = 9100
+    timeout_s: float = 3.0
+    read_status: bool = True
     device_path: str | None = None
     printer_name: str | None = None
-    preview_dir: Path | None = None
+    preview_dir: FilePath | None = None
     qr_url_prefix: str = ""
     footer: str = "请留意叫号，过号请重新取号 / Please listen for your number"
+    mode: Literal["image", "native"] = "image"
+    charset: Literal["gb18030", "gb2312"] = "gb18030"
+
+    @model_validator(mode="after")
+    def _printer_accepts_it(self) -> PrinterSection:
+        try:
+            self.settings(self.preview_dir or Path("preview"))
+        except PrinterSettingError as e:
+            raise KeyedValueError(e.key, str(e)) from e
+        except PrinterConfigError as e:
+            raise ValueError(str(e)) from e
+        return self
+
+    def settings(self, preview_dir: Path) -> PrinterSettings:
+        return PrinterSettings(
+            transport=self.transport,
+            paper_width_mm=self.paper_width_mm,
+            profile=self.profile,
+            usb_vendor_id=self.usb_vendor_id,
+            usb_product_id=self.usb_product_id,
+            serial_port=self.serial_port or "",
+            serial_baudrate=self.serial_baudrate,
+            host=self.host or "",
+            port=self.port,
+            timeout_s=self.timeout_s,
+            read_status=self.read_status,
+            device_path=self.device_path or "",
+            printer_name=self.printer_name or "",
+            preview_dir=str(preview_dir),
+            mode=self.mode,
+            charset=self.charset,
+        )
 
 
 class ReaderSection(_Section):
@@ -82,8 +153,23 @@ class ReaderSection(_Section):
     #: line mode only: a chip-card reader that types the number it read from the chip
     #: (trusted like the serial reader), or a QR/barcode scanner (only hall-signed codes).
     line_source: Literal["scanner", "chip_reader"] = "scanner"
-    baudrate: int | None = None
+    baudrate: Annotated[int, Field(ge=300, le=4_000_000)] | None = None
     poll_interval_s: Annotated[float, Field(ge=0.05, le=5)] = 0.33
+
+    @model_validator(mode="after")
+    def _port_usable(self) -> ReaderSection:
+        if self.mode == "line" and not self.port:
+            raise KeyedValueError(
+                "port", "a line-mode reader cannot be searched for: give its port"
+            )
+        if self.port and self.mode in ("serial", "line"):
+            if self.port != self.port.strip() or not self.port.isprintable():
+                raise KeyedValueError("port", f"{self.port!r} has spaces or control characters")
+            try:
+                check_port_url(self.port)
+            except (ValueError, SerialException) as e:
+                raise KeyedValueError("port", f"{self.port!r} is not a usable port: {e}") from e
+        return self
 
 
 class GreenChannelSection(_Section):
@@ -113,6 +199,13 @@ class VoiceSection(_Section):
 
 class StaffSection(_Section):
     pin_hash: str = ""
+
+    @field_validator("pin_hash")
+    @classmethod
+    def _a_real_hash(cls, value: str) -> str:
+        if value and not valid_pin_hash(value):
+            raise ValueError("not a staff PIN hash: set it with `kiosk pin set`")
+        return value
 
 
 class ServerSection(_Section):
@@ -181,13 +274,20 @@ class LoadedConfig:
     def catalogue_path(self) -> Path:
         return self.config.kiosk.catalogue or paths.assets_dir() / "catalogue.toml"
 
+    @property
+    def printer_settings(self) -> PrinterSettings:
+        return self.config.printer.settings(self.preview_dir)
+
 
 def _describe(error: ValidationError, source: Path) -> str:
     lines = [f"{source}: invalid configuration"]
     for item in error.errors():
         key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        cause = item.get("ctx", {}).get("error")
         if item["type"] == "extra_forbidden":
             why = "unknown key (check the spelling; see `kiosk config init`)"
+        elif isinstance(cause, KeyedValueError):
+            key, why = f"{key}.{cause.key}", cause.message
         else:
             why = item["msg"]
             if "input" in item and not isinstance(item["input"], dict):
@@ -205,6 +305,75 @@ def parse_config(text: str, source: Path) -> Config:
         return Config.model_validate(data)
     except ValidationError as e:
         raise ConfigError(_describe(e, source)) from e
+
+
+def load_catalogue(loaded: LoadedConfig) -> Catalogue:
+    """The service catalogue file named by the config (CatalogueError says why not)."""
+    path = loaded.catalogue_path
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise CatalogueError(f"{path}: cannot read the service catalogue: {e}") from e
+    catalogue = parse_catalogue(text, str(path))
+    check_printable(catalogue, loaded.config.printer.charset, str(path))
+    return catalogue
+
+
+def check_printable(catalogue: Catalogue, charset: str, source: str) -> None:
+    """Every text a ticket prints from the catalogue must be in the printer's charset."""
+    from printer.charset import describe_chars, unprintable_chars
+
+    for index, service in enumerate(catalogue, start=1):
+        for key in ("name_zh", "name_en", "location_zh", "location_en"):
+            bad = unprintable_chars(getattr(service, key), charset)
+            if bad:
+                raise CatalogueError(
+                    f"{source}: service #{index} ({service.code}): '{key}' has characters "
+                    f"the printer's {charset} font cannot print: {describe_chars(bad)}"
+                )
+
+
+def validate_for_start(loaded: LoadedConfig) -> Catalogue:
+    """Everything start-up checks beyond the config file itself; ConfigError names the
+    file, the key or entry and the reason.
+
+    ``kiosk config check``, ``kiosk check`` and start-up all call this after
+    :func:`load_config`, so a config the check accepts is one the kiosk starts with:
+    the printer profile exists, the printer can be set up here (its driver is installed),
+    and the catalogue is valid and each service name fits on one line of the configured
+    paper (measured with the ticket's own fonts and layout).
+    """
+    from printer.factory import open_ticket_printer
+    from printer.profiles import width_dots
+    from printer.ticket import TicketFonts, service_name_fits
+
+    source = loaded.source or "defaults"
+    printer = loaded.config.printer
+    try:
+        fonts = TicketFonts.from_dir(paths.fonts_dir())
+    except PrinterConfigError as e:
+        raise ConfigError(f"the kiosk's installation is incomplete: {e}") from e
+    try:
+        width = width_dots(printer.paper_width_mm, printer.profile)
+    except PrinterConfigError as e:
+        raise ConfigError(f"{source}: printer.profile: {e}") from e
+    try:  # builds the printer object as start-up does (drivers present?), touches no device
+        open_ticket_printer(loaded.printer_settings, fonts).close()
+    except PrinterConfigError as e:
+        raise ConfigError(f"{source}: printer.transport: {e}") from e
+    try:
+        catalogue = load_catalogue(loaded)
+    except CatalogueError as e:
+        raise ConfigError(str(e)) from e
+    for index, service in enumerate(catalogue, start=1):
+        for lang, name in (("zh", service.name_zh), ("en", service.name_en)):
+            if not service_name_fits(name, lang, width, fonts):
+                raise ConfigError(
+                    f"{loaded.catalogue_path}: service #{index} ({service.code!r}): name_{lang}"
+                    f" {name!r} does not fit on one line of {printer.paper_width_mm} mm"
+                    " ticket paper; shorten it"
+                )
+    return catalogue
 
 
 def load_config(path: Path | None, *, force_demo: bool = False) -> LoadedConfig:
@@ -275,11 +444,14 @@ serial_baudrate = 19200
 # host = "192.0.2.10"            # network
 port = 9100
 timeout_s = 3.0
+read_status = true               # false: for printers that never answer status queries
 # device_path = "/dev/usb/lp0"   # file
 # printer_name = "POS-80"        # win32raw / cups queue name
 # preview_dir = "D:/kiosk/preview"  # preview: where PNG + .bin files go
 qr_url_prefix = ""               # e.g. "https://hall.example.gov.cn/t/"
 footer = "请留意叫号，过号请重新取号 / Please listen for your number"
+mode = "image"                   # image (bundled font, any printer) | native (printer's font)
+charset = "gb18030"              # native: the printer's Chinese font, gb18030 | gb2312
 
 [reader]
 # off | serial (binary ID-card module) | line (one text line per card/scan) | simulator

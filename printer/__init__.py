@@ -1,8 +1,10 @@
-"""Thermal ticket printing: layout -> 1-bit image -> ESC/POS transports, status, fakes.
+"""Thermal ticket printing: layout -> 1-bit image or native-font text -> ESC/POS
+transports, status, fakes.
 
 A hardware library: no Qt, no SQLAlchemy, no ``kiosk`` imports. Importing this package does
 not import python-escpos (its capability cache costs ~0.1 s); the modules that talk ESC/POS
-(``factory``, ``escpos_printer``, ``preview``, ``commands``) do.
+(``factory``, ``escpos_printer``, ``preview``, ``commands``, ``native``, ``encoder``) do.
+``charset`` (what the printer's font can print) is pure.
 """
 
 from printer.base import DiagnosablePrinter, TicketPrinter

@@ -14,12 +14,11 @@ from pathlib import Path
 from escpos.constants import RT_STATUS_ONLINE, RT_STATUS_PAPER
 from escpos.escpos import Escpos
 
-from printer.commands import cut_command, write_ticket
+from printer.encoder import TicketEncoder
 from printer.errors import PaperOut, PrinterConfigError, PrinterOffline, PrintFailed
-from printer.profiles import load_profile, profile_dots_per_mm, profile_width_dots
 from printer.settings import PrinterSettings
 from printer.status import PrinterStatus, StatusReading, decode_online, decode_paper
-from printer.ticket import TicketContent, TicketFonts, render_ticket
+from printer.ticket import TicketContent, TicketFonts
 from printer.transports import (
     TRANSPORTS,
     confirm_timeout_s,
@@ -34,7 +33,7 @@ traffic_log = logging.getLogger("printer.traffic")
 
 
 class EscposTicketPrinter:
-    """Prints tickets as raster images over one of the python-escpos transports."""
+    """Prints tickets (image or native mode) over one of the python-escpos transports."""
 
     def __init__(self, settings: PrinterSettings, fonts: TicketFonts) -> None:
         transport = TRANSPORTS.get(settings.transport)
@@ -47,12 +46,15 @@ class EscposTicketPrinter:
                 f"the {transport.name} transport cannot be used here: it needs {transport.needs}"
             )
         self._settings = settings
-        self._fonts = fonts
         self._transport = transport
-        profile = load_profile(settings.profile_name)
-        self.width_dots = profile_width_dots(profile)
-        self._dots_per_mm = profile_dots_per_mm(profile)
-        self._cut = cut_command(profile, settings.cutter)
+        self._encoder = TicketEncoder(
+            settings.profile_name,
+            fonts,
+            mode=settings.mode,
+            charset=settings.charset,
+            cutter=settings.cutter,
+        )
+        self.width_dots = self._encoder.width_dots
 
     @property
     def settings(self) -> PrinterSettings:
@@ -160,7 +162,7 @@ class EscposTicketPrinter:
         Raises PrinterOffline (nothing sent), PrintFailed (failed part-way, or the printer
         stopped answering right after), PaperOut (paper ran out during the ticket).
         """
-        image = render_ticket(content, self.width_dots, self._fonts, dots_per_mm=self._dots_per_mm)
+        ticket = self._encoder.encode(content)
         t = self._transport
         job = f"ticket {content.number}"
         try:
@@ -175,13 +177,13 @@ class EscposTicketPrinter:
                     f"cannot connect to {self._settings.describe()}: {_oneline(e)}"
                 ) from e
             try:
-                write_ticket(device, image, self._cut)
+                for chunk in ticket.chunks:  # one write per raster band: short writes
+                    device._raw(chunk)
             except Exception as e:
                 raise PrintFailed(f"sending {job} failed part-way: {_oneline(e)}") from e
             if t.reads_status and self._settings.read_status:
-                ticket_mm = image.height / self._dots_per_mm
-                ticket_bytes = image.height * (image.width + 7) // 8
-                timeout = confirm_timeout_s(self._settings, ticket_mm, ticket_bytes)
+                size = sum(len(chunk) for chunk in ticket.chunks)
+                timeout = confirm_timeout_s(self._settings, ticket.length_mm, size)
                 self._confirm_printed(device, job, timeout)
         except BaseException:
             _close_quietly(device)

@@ -23,6 +23,8 @@ def open_ticket_printer(settings: PrinterSettings, fonts: TicketFonts) -> Ticket
             fonts,
             profile=settings.profile_name,
             cutter=settings.cutter,
+            mode=settings.mode,
+            charset=settings.charset,
         )
     if settings.transport == "fake":
         width = profile_width_dots(load_profile(settings.profile_name))

@@ -1,7 +1,8 @@
 """A printer that writes each ticket to a folder: the PNG and the exact ESC/POS bytes.
 
 For demo mode, layout work and for checking what a real printer would receive (the ``.bin``
-file can be sent to a printer as is, e.g. ``cat ticket.bin > /dev/usb/lp0``).
+file can be sent to a printer as is, e.g. ``cat ticket.bin > /dev/usb/lp0``). Native
+tickets are drawn from their bytes with the bundled font (:mod:`printer.native_preview`).
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ import os
 import re
 from pathlib import Path
 
-from printer.commands import encode_ticket
+from printer.encoder import TicketEncoder
 from printer.errors import PrintFailed
 from printer.settings import DEFAULT_PROFILES
 from printer.status import PrinterStatus, StatusReading
-from printer.ticket import TicketContent, TicketFonts, render_ticket
+from printer.ticket import TicketContent, TicketFonts
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ PROFILE_BY_WIDTH = {384: DEFAULT_PROFILES[58], 576: DEFAULT_PROFILES[80]}
 
 
 class PreviewTicketPrinter:
-    """Writes ``<number>-<ticket id, 8 chars>[-reprint].png`` and ``.bin`` per ticket."""
+    """Writes ``<number>-<ticket id, 8 chars>[-reprint][-native].png`` and ``.bin`` per ticket."""
 
     def __init__(
         self,
@@ -34,6 +35,8 @@ class PreviewTicketPrinter:
         *,
         profile: str | None = None,
         cutter: bool | None = None,
+        mode: str = "image",
+        charset: str = "gb18030",
     ) -> None:
         self.folder = Path(folder)
         self.width_dots = width_dots
@@ -41,13 +44,15 @@ class PreviewTicketPrinter:
         chosen = profile or PROFILE_BY_WIDTH.get(width_dots)
         if chosen is None:
             raise ValueError(f"no default profile for {width_dots} dots: pass profile=")
-        self._profile: str = chosen
-        self._cutter = cutter
+        self._encoder = TicketEncoder(chosen, fonts, mode=mode, charset=charset, cutter=cutter)
         self.last_png: Path | None = None
         self.last_bin: Path | None = None
 
     def describe(self) -> str:
-        return f"preview folder {self.folder}, {self.width_dots} dots wide"
+        return (
+            f"preview folder {self.folder}, {self.width_dots} dots wide, "
+            f"{self._encoder.mode} tickets"
+        )
 
     def status(self) -> PrinterStatus:
         return self.check_status().status
@@ -64,11 +69,14 @@ class PreviewTicketPrinter:
         return StatusReading(PrinterStatus.READY, f"writing tickets to {self.folder}")
 
     def print_ticket(self, content: TicketContent) -> None:
-        image = render_ticket(content, self.width_dots, self._fonts)
-        data = encode_ticket(image, self._profile, self._cutter)
+        ticket = self._encoder.encode(content)
+        data = ticket.data
+        image = self._encoder.paper(ticket)  # native: what the printer makes of the bytes
         stem = f"{_safe(content.number)}-{_safe(content.ticket_id.replace('-', ''))[:8]}"
         if content.reprint:
             stem += "-reprint"
+        if self._encoder.mode == "native":
+            stem += "-native"
         png, raw = self.folder / f"{stem}.png", self.folder / f"{stem}.bin"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)

@@ -44,3 +44,15 @@ def profile_dots_per_mm(profile: BaseProfile) -> float:
     """Dots per millimetre from the profile's dpi (203 dpi when the profile does not say)."""
     dpi = profile.profile_data.get("media", {}).get("dpi")
     return (dpi if isinstance(dpi, int | float) and dpi > 0 else 203) / 25.4
+
+
+#: Vertical motion units (ESC J, ESC 3) per printed dot row, for profiles whose manual says.
+#: Epson's TM-T20 family moves in 1/406 inch (its own sample sets 1.13 mm line spacing as
+#: ESC 3 18 = 18/406 in): two units per 203-dpi dot row. Profiles not listed get no feeds:
+#: blank bands of image tickets go as rows of zeros, native tickets use whole blank lines.
+FEED_UNITS_PER_DOT: dict[str, int] = {"TM-T20II": 2}
+
+
+def feed_units_per_dot(profile_name: str) -> int | None:
+    """ESC J units per dot row for ``profile_name``; None where the unit is not known."""
+    return FEED_UNITS_PER_DOT.get(profile_name)

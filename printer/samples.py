@@ -37,18 +37,26 @@ def sample_ticket(
     )
 
 
-def diagnostic_ticket(*, kiosk_id: str = "", issued_at: datetime | None = None) -> TicketContent:
-    """The technician's test print: exercises every part of the layout, says it is void."""
+#: How the test ticket names each mode, so the technician can tell the two prints apart.
+MODE_LABELS = {"image": ("图像模式", "IMAGE MODE"), "native": ("原生字体", "NATIVE MODE")}
+
+
+def diagnostic_ticket(
+    *, kiosk_id: str = "", issued_at: datetime | None = None, mode: str = "image"
+) -> TicketContent:
+    """The technician's test print: exercises every part of the layout, says it is void
+    and which mode (image or native) printed it."""
     now = issued_at or datetime.now()
+    zh, en = MODE_LABELS[mode]
     return TicketContent(
         number="T000",
         service_name_zh="打印机测试 医疗保险 社会保障卡",
         service_name_en="Printer test - not a valid ticket",
-        location_zh="测试",
-        location_en="test only",
+        location_zh=f"测试 {zh}",
+        location_en=f"test only, {en.lower()}",
         issued_at=now,
         ticket_id=f"test-{now:%Y%m%d%H%M%S}",
-        hall_name="打印测试  PRINTER TEST",
+        hall_name=f"打印测试 {zh} {en}",
         kiosk_id=kiosk_id,
         priority=True,
         priority_label_zh="绿色通道（测试）",

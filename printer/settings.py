@@ -20,7 +20,21 @@ TRANSPORT_NAMES = ("usb", "serial", "network", "file", "win32raw", "cups", "lp",
 #: Paper width -> python-escpos profile used when ``profile`` is not set.
 DEFAULT_PROFILES = {58: "POS-5890", 80: "TM-T20II"}
 
+#: How a ticket is printed: a 1-bit image with the bundled font (every printer), or text in
+#: the printer's own Chinese font (``native``: ~1 KB, fast on slow links).
+TICKET_MODES = ("image", "native")
+#: The printer's Chinese font (native mode; the catalogue is checked against it).
+FONT_CHARSETS = ("gb18030", "gb2312")
+
 _SERIAL_BAUDRATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400)
+
+
+class PrinterSettingError(PrinterConfigError):
+    """One setting is wrong; ``key`` names it, so a config file can point at the line."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 @dataclass(frozen=True)
@@ -41,6 +55,8 @@ class PrinterSettings:
     is rendered at that profile's dot width. ``read_status`` False skips status queries on
     usb/serial/network (for printers that do not answer them: status is then UNKNOWN).
     ``cutter`` None follows the profile; True/False forces a full cut / no cut.
+    ``mode`` ``image`` (default) or ``native``; ``charset`` is the printer's own Chinese
+    font, used by native tickets (``gb18030``, or ``gb2312`` for printers with only that).
     """
 
     transport: str
@@ -60,15 +76,26 @@ class PrinterSettings:
     profile: str | None = None
     read_status: bool = True
     cutter: bool | None = None
+    mode: str = "image"
+    charset: str = "gb18030"
 
     def __post_init__(self) -> None:
-        if self.transport not in TRANSPORT_NAMES:
+        if self.mode not in TICKET_MODES:
             raise PrinterConfigError(
-                f"printer transport {self.transport!r} is not one of {', '.join(TRANSPORT_NAMES)}"
+                f"printer mode {self.mode!r} is not one of {', '.join(TICKET_MODES)}"
+            )
+        if self.charset not in FONT_CHARSETS:
+            raise PrinterConfigError(
+                f"printer charset {self.charset!r} is not one of {', '.join(FONT_CHARSETS)}"
+            )
+        if self.transport not in TRANSPORT_NAMES:
+            raise PrinterSettingError(
+                "transport",
+                f"printer transport {self.transport!r} is not one of {', '.join(TRANSPORT_NAMES)}",
             )
         if self.paper_width_mm not in DEFAULT_PROFILES:
-            raise PrinterConfigError(
-                f"paper_width_mm must be 58 or 80, not {self.paper_width_mm!r}"
+            raise PrinterSettingError(
+                "paper_width_mm", f"paper_width_mm must be 58 or 80, not {self.paper_width_mm!r}"
             )
         if (
             isinstance(self.timeout_s, bool)
@@ -76,11 +103,17 @@ class PrinterSettings:
             or not math.isfinite(self.timeout_s)
             or not 0 < self.timeout_s <= 60
         ):
-            raise PrinterConfigError(
-                f"timeout_s must be in (0, 60] seconds, not {self.timeout_s!r}"
+            raise PrinterSettingError(
+                "timeout_s", f"timeout_s must be in (0, 60] seconds, not {self.timeout_s!r}"
             )
         if self.profile is not None and not self.profile.strip():
-            raise PrinterConfigError("profile must be a python-escpos profile name or unset")
+            raise PrinterSettingError(
+                "profile", "profile must be a python-escpos profile name or unset"
+            )
+        if not isinstance(self.read_status, bool):
+            raise PrinterSettingError(
+                "read_status", f"read_status must be true or false, not {self.read_status!r}"
+            )
         check = _CHECKS.get(self.transport)
         if check is not None:
             check(self)
@@ -103,7 +136,10 @@ class PrinterSettings:
             "preview": lambda: f"preview folder {self.preview_dir}",
             "fake": lambda: "fake printer",
         }[self.transport]()
-        return f"{where}, {self.paper_width_mm} mm paper, profile {self.profile_name}"
+        mode = "image" if self.mode == "image" else f"native {self.charset}"
+        return (
+            f"{where}, {self.paper_width_mm} mm paper, profile {self.profile_name}, {mode} tickets"
+        )
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> PrinterSettings:
@@ -136,17 +172,22 @@ def _parse_hex(key: str, text: str) -> int:
     try:
         return int(text, 16)
     except ValueError as e:
-        raise PrinterConfigError(f"{key} must be a hex number like 0x0416, not {text!r}") from e
+        raise PrinterSettingError(
+            key, f"{key} must be a hex number like 0x0416, not {text!r}"
+        ) from e
 
 
 def _require_int(name: str, value: object, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise PrinterConfigError(f"{name} must be an integer in [{low}, {high}], not {value!r}")
+        raise PrinterSettingError(
+            name, f"{name} must be an integer in [{low}, {high}], not {value!r}"
+        )
 
 
 def _check_usb(s: PrinterSettings) -> None:
-    if s.usb_vendor_id is None or s.usb_product_id is None:
-        raise PrinterConfigError("usb transport needs usb_vendor_id and usb_product_id")
+    for key in ("usb_vendor_id", "usb_product_id"):
+        if getattr(s, key) is None:
+            raise PrinterSettingError(key, "usb transport needs usb_vendor_id and usb_product_id")
     _require_int("usb_vendor_id", s.usb_vendor_id, 0, 0xFFFF)
     _require_int("usb_product_id", s.usb_product_id, 0, 0xFFFF)
     _require_int("usb_in_ep", s.usb_in_ep, 0x80, 0x8F)
@@ -155,27 +196,32 @@ def _check_usb(s: PrinterSettings) -> None:
 
 def _check_serial(s: PrinterSettings) -> None:
     if not s.serial_port:
-        raise PrinterConfigError("serial transport needs serial_port (e.g. /dev/ttyUSB0, COM3)")
+        raise PrinterSettingError(
+            "serial_port", "serial transport needs serial_port (e.g. /dev/ttyUSB0, COM3)"
+        )
     if s.serial_baudrate not in _SERIAL_BAUDRATES:
-        raise PrinterConfigError(
-            f"serial_baudrate must be one of {_SERIAL_BAUDRATES}, not {s.serial_baudrate!r}"
+        raise PrinterSettingError(
+            "serial_baudrate",
+            f"serial_baudrate must be one of {_SERIAL_BAUDRATES}, not {s.serial_baudrate!r}",
         )
 
 
 def _check_network(s: PrinterSettings) -> None:
     if not s.host:
-        raise PrinterConfigError("network transport needs host")
+        raise PrinterSettingError("host", "network transport needs host")
     _require_int("port", s.port, 1, 65535)
 
 
 def _check_file(s: PrinterSettings) -> None:
     if not s.device_path:
-        raise PrinterConfigError("file transport needs device_path (e.g. /dev/usb/lp0)")
+        raise PrinterSettingError(
+            "device_path", "file transport needs device_path (e.g. /dev/usb/lp0)"
+        )
 
 
 def _check_preview(s: PrinterSettings) -> None:
     if not s.preview_dir:
-        raise PrinterConfigError("preview transport needs preview_dir")
+        raise PrinterSettingError("preview_dir", "preview transport needs preview_dir")
 
 
 _CHECKS = {

@@ -11,13 +11,14 @@ import functools
 import math
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import qrcode
 import qrcode.constants
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from printer.errors import PrinterConfigError
 
@@ -151,6 +152,30 @@ def layout_ticket(
         return _Layout(content, width_dots, fonts, dots_per_mm).render()
 
 
+#: The service name's font per language: (bold, size in dots on 80 mm paper, minimum size).
+SERVICE_NAME_FONTS = {"zh": (True, 44, 30), "en": (False, 26, 20)}
+
+
+def service_name_fits(text: str, lang: str, width_dots: int, fonts: TicketFonts) -> bool:
+    """Whether a service name prints on one line of a ticket ``width_dots`` wide.
+
+    Measured with the font and margins the ticket layout uses, so a catalogue can be
+    checked against the configured paper before a visitor takes a ticket.
+    """
+    k = width_dots / 576
+    return _service_font(fonts, lang, k).getlength(text) <= width_dots - 2 * _margin(k)
+
+
+def _margin(k: float) -> int:
+    return max(8, round(12 * k))
+
+
+def _service_font(fonts: TicketFonts, lang: str, k: float) -> ImageFont.FreeTypeFont:
+    bold, size_80mm, minimum = SERVICE_NAME_FONTS[lang]
+    size = max(minimum, round(size_80mm * k))
+    return fonts.bold(size) if bold else fonts.regular(size)
+
+
 class _Layout:
     """One ticket, drawn top to bottom on a tall greyscale canvas, then cropped."""
 
@@ -164,7 +189,7 @@ class _Layout:
         # Sizes are tuned for 80 mm (576 dots) and scaled for narrower paper, never below
         # what a thermal head renders legibly.
         self.k = width / 576
-        self.margin = max(8, round(12 * self.k))
+        self.margin = _margin(self.k)
         self.inner = width - 2 * self.margin
         self.canvas = Image.new("L", (width, 1400), 255)
         self.draw = ImageDraw.Draw(self.canvas)
@@ -175,6 +200,9 @@ class _Layout:
 
     def px(self, size_80mm: float, minimum: int = 0) -> int:
         return max(minimum, round(size_80mm * self.k))
+
+    def service_font(self, lang: str) -> ImageFont.FreeTypeFont:
+        return _service_font(self.fonts, lang, self.k)
 
     def ensure(self, rows: int) -> None:
         """Grow the canvas (white) when the next ``rows`` would not fit."""
@@ -202,23 +230,46 @@ class _Layout:
         line_gap: float = 0.25,
         fill: int = 0,
     ) -> None:
-        """Wrapped lines of text at the cursor; the cursor moves below them."""
+        """Wrapped lines of text at the cursor; the cursor moves below them.
+
+        The block is drawn once per text, font and width and reused (hall name, services,
+        labels and footer repeat on every ticket).
+        """
         x0 = self.margin if left is None else left
         x1 = self.w - self.margin if right is None else right
-        size = font.size
-        line_h = round(size * (1 + line_gap))
         top = self.y
-        lines = wrap_text(text, font, x1 - x0)
-        self.ensure(line_h * len(lines))
-        for line in lines:
-            baseline = self.y + round(size * 0.9)
-            if align == "center":
-                self.draw.text(((x0 + x1) / 2, baseline), line, font=font, fill=fill, anchor="ms")
-            else:
-                self.draw.text((x0, baseline), line, font=font, fill=fill, anchor="ls")
-            self.y += line_h
+        block = _text_block(text, font, x1 - x0, align, line_gap, fill)
+        self.ensure(block.height)
+        self.canvas.paste(block, (x0 - _BLOCK_PAD, top))
+        self.y += block.height
         if region:
             self.regions[region] = (x0, top, x1, self.y)
+
+    def cached(self, key: tuple[object, ...], draw: Callable[[], None]) -> None:
+        """Run ``draw`` once for ``key`` (on a blank strip) and paste its result after that."""
+        full_key = (self.w, self.fonts, self.dpmm, *key)
+        hit = _BLOCKS.get(full_key)
+        if hit is None:
+            saved = self.canvas, self.draw, self.y, self.regions
+            self.canvas = Image.new("L", (self.w, 256), 255)
+            self.draw = ImageDraw.Draw(self.canvas)
+            self.y, self.regions = 0, {}
+            try:
+                draw()
+                self.ensure(0)
+                hit = (self.canvas.crop((0, 0, self.w, self.y)), self.regions)
+            finally:
+                self.canvas, self.draw, self.y, self.regions = saved
+            if len(_BLOCKS) >= 256:
+                _BLOCKS.pop(next(iter(_BLOCKS)))
+            _BLOCKS[full_key] = hit
+        block, regions = hit
+        top = self.y
+        self.ensure(block.height)
+        self.canvas.paste(block, (0, top))
+        for name, (a, b, c, d) in regions.items():
+            self.regions[name] = (a, b + top, c, d + top)
+        self.y += block.height
 
     def rule(self, thickness: int = 2, dashed: bool = False) -> None:
         self.ensure(thickness)
@@ -247,20 +298,20 @@ class _Layout:
             self.rule(self.px(3, 2))
             self.gap(12)
         if c.reprint:
-            self.reprint_mark()
+            self.cached(("reprint",), self.reprint_mark)
             self.gap(12)
         if c.priority:
-            self.priority_banner()
+            self.cached(
+                ("priority", c.priority_label_zh, c.priority_label_en), self.priority_banner
+            )
             self.gap(10)
-        self.text_block(
-            "您的号码  Your number", self.fonts.regular(self.px(22, 18)), region="number_label"
-        )
+        self.text_block(NUMBER_LABEL, self.fonts.regular(self.px(22, 18)), region="number_label")
         self.gap(6)
         self.number()
         self.gap(18)
-        self.text_block(c.service_name_zh, self.fonts.bold(self.px(44, 30)), region="service_zh")
+        self.text_block(c.service_name_zh, self.service_font("zh"), region="service_zh")
         self.gap(2)
-        self.text_block(c.service_name_en, self.fonts.regular(self.px(26, 20)), region="service_en")
+        self.text_block(c.service_name_en, self.service_font("en"), region="service_en")
         self.gap(16)
         self.rule(2, dashed=True)
         self.gap(14)
@@ -292,7 +343,7 @@ class _Layout:
         )
         self.draw.text(
             (self.w / 2, top + height / 2),
-            "补打  REPRINT  补打",
+            REPRINT_LABEL,
             font=font,
             fill=0,
             anchor="mm",
@@ -350,16 +401,7 @@ class _Layout:
         self.y += glyphs.height
 
     def waiting(self) -> None:
-        ahead = self.c.waiting_ahead
-        if ahead == 0:
-            zh, en = "您前面没有人等候", "You are next"
-        else:
-            zh = f"您前面还有 {ahead} 人等候"
-            en = f"{ahead} {'person' if ahead == 1 else 'people'} waiting ahead of you"
-        minutes = self.c.estimate_minutes
-        if minutes is not None and ahead:
-            zh += f"，约 {minutes} 分钟"
-            en += f", about {minutes} min"
+        zh, en = waiting_lines(self.c.waiting_ahead or 0, self.c.estimate_minutes)
         top = self.y
         self.text_block(zh, self.fonts.bold(self.px(30, 22)))
         self.text_block(en, self.fonts.regular(self.px(22, 18)))
@@ -368,15 +410,16 @@ class _Layout:
     def location(self) -> None:
         c = self.c
         top = self.y
-        if c.location_zh:
-            self.text_block(f"请到 {c.location_zh} 等候叫号", self.fonts.bold(self.px(30, 22)))
-        if c.location_en:
-            self.text_block(f"Please wait at {c.location_en}", self.fonts.regular(self.px(22, 18)))
+        zh, en = location_lines(c)
+        if zh:
+            self.text_block(zh, self.fonts.bold(self.px(30, 22)))
+        if en:
+            self.text_block(en, self.fonts.regular(self.px(22, 18)))
         self.regions["location"] = (self.margin, top, self.w - self.margin, self.y)
 
     def details_and_qr(self) -> None:
         c = self.c
-        qr = _qr_image(c.qr_payload, max_side=self.px(168, 112), min_module=3)
+        qr = qr_code_image(c.qr_payload, max_side=self.px(168, 112), min_module=3)
         self.ensure(qr.height)
         top = self.y
         qr_left = self.w - self.margin - qr.width
@@ -386,14 +429,7 @@ class _Layout:
         text_right = qr_left - self.px(20, 14)
         font = self.fonts.regular(self.px(22, 17))
         bold = self.fonts.bold(self.px(26, 19))
-        issued = c.issued_at
-        lines: list[tuple[str, ImageFont.FreeTypeFont]] = [
-            (issued.strftime("%Y-%m-%d"), bold),
-            (f"{issued:%H:%M:%S}  {_WEEKDAYS_ZH[issued.weekday()]}", font),
-        ]
-        if c.kiosk_id:
-            lines.append((f"自助机 Kiosk {c.kiosk_id}", font))
-        lines.append((f"票号 ID {_short_id(c.ticket_id)}", font))
+        lines = [(text, bold if i == 0 else font) for i, text in enumerate(detail_lines(c))]
         rows_h = sum(round(f.size * 1.3) for _, f in lines)
         self.y = top + max(0, (qr.height - rows_h) // 2)
         for text, f in lines:
@@ -407,6 +443,32 @@ class _Layout:
         grey = self.canvas.crop((0, 0, self.w, height))
         image = grey.point(_THRESHOLD, mode="1")
         return RenderedTicket(image=image, regions=self.regions)
+
+
+#: Text blocks reach this far left and right of their column (glyph overhang).
+_BLOCK_PAD = 4
+#: Banners drawn once: (width, fonts, dots/mm, kind, texts) -> (greyscale strip, regions).
+_BLOCKS: dict[tuple[object, ...], tuple[Image.Image, dict[str, Box]]] = {}
+
+
+@functools.lru_cache(maxsize=512)
+def _text_block(
+    text: str, font: ImageFont.FreeTypeFont, width: int, align: str, line_gap: float, fill: int
+) -> Image.Image:
+    """Wrapped lines in a greyscale strip ``width + 2 * _BLOCK_PAD`` wide."""
+    size = font.size
+    line_h = round(size * (1 + line_gap))
+    lines = wrap_text(text, font, width)
+    block = Image.new("L", (width + 2 * _BLOCK_PAD, line_h * len(lines)), 255)
+    draw = ImageDraw.Draw(block)
+    for i, line in enumerate(lines):
+        baseline = i * line_h + round(size * 0.9)
+        if align == "center":
+            x = _BLOCK_PAD + width / 2
+            draw.text((x, baseline), line, font=font, fill=fill, anchor="ms")
+        else:
+            draw.text((_BLOCK_PAD, baseline), line, font=font, fill=fill, anchor="ls")
+    return block
 
 
 # 1-bit: a dot is printed where the antialiased grey is darker than this. Above half grey
@@ -430,32 +492,109 @@ def _number_glyphs(font_path: str, text: str, target_height: int) -> Image.Image
 
 
 def _draw_cropped(font: ImageFont.FreeTypeFont, text: str) -> Image.Image:
-    left, top, right, bottom = (round(v) for v in font.getbbox(text, anchor="ls"))
-    image = Image.new("L", (right - left + 2, bottom - top + 2), 255)
-    ImageDraw.Draw(image).text((1 - left, 1 - top), text, font=font, fill=0, anchor="ls")
+    # Glyph by glyph from a cache: big glyphs cost ~0.2 ms each to draw and a ticket number
+    # only ever uses a few dozen characters. The canvas holds every glyph's own box (the
+    # string's box from getbbox can be lower than the overshoot of round digits).
+    placed = []
+    for i, ch in enumerate(text):
+        glyph, dx, dy = _glyph(font, ch)
+        placed.append((glyph, round(font.getlength(text[:i])) + dx, dy))
+    x0 = min(x for _, x, _ in placed)
+    y0 = min(y for _, _, y in placed)
+    x1 = max(x + g.width for g, x, _ in placed)
+    y1 = max(y + g.height for g, _, y in placed)
+    image = Image.new("L", (x1 - x0, y1 - y0), 255)
+    for glyph, x, y in placed:
+        box = (x - x0, y - y0, x - x0 + glyph.width, y - y0 + glyph.height)
+        image.paste(ImageChops.darker(image.crop(box), glyph), box)
     # Crop to what survives the 1-bit threshold, so the measured height is the printed one.
     ink = image.point(_THRESHOLD).point(lambda v: 255 - v).getbbox()
     return image.crop(ink) if ink else image
 
 
+@functools.lru_cache(maxsize=512)
+def _glyph(font: ImageFont.FreeTypeFont, ch: str) -> tuple[Image.Image, int, int]:
+    """``ch`` in greyscale, cropped to its box, and that box's offset from the pen position
+    on the baseline."""
+    left, top, right, bottom = (round(v) for v in font.getbbox(ch, anchor="ls"))
+    image = Image.new("L", (right - left + 2, bottom - top + 2), 255)
+    ImageDraw.Draw(image).text((1 - left, 1 - top), ch, font=font, fill=0, anchor="ls")
+    return image, left - 1, top - 1
+
+
+#: QR code byte-mode capacity at error correction M, versions 1-40 (ISO/IEC 18004 table 7).
+QR_BYTES_AT_M = (
+    14, 26, 42, 62, 84, 106, 122, 152, 180, 213, 251, 287, 331, 362, 412, 450, 504, 560,
+    624, 666, 711, 779, 857, 911, 997, 1059, 1125, 1190, 1264, 1370, 1452, 1538, 1628,
+    1722, 1809, 1911, 1989, 2099, 2213, 2331,
+)  # fmt: skip
+
+
+def qr_version(payload: bytes) -> int:
+    """The smallest QR version holding ``payload`` in byte mode at error correction M."""
+    for version, capacity in enumerate(QR_BYTES_AT_M, start=1):
+        if len(payload) <= capacity:
+            return version
+    raise ValueError(f"QR payload of {len(payload)} bytes is too long")
+
+
 @functools.lru_cache(maxsize=32)
-def _qr_image(payload: str, max_side: int, min_module: int) -> Image.Image:
+def qr_code_image(payload: str, max_side: int, min_module: int) -> Image.Image:
     """QR code (error correction M) with whole-dot modules, no border (the layout keeps one).
 
     The mask pattern is fixed: any of the eight is valid, and scoring all eight (what
     qrcode does by default) costs about 20 ms, half the ticket's render budget.
     """
     code = qrcode.QRCode(
-        error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=QR_MASK_PATTERN
+        version=qr_version(payload.encode("utf-8")),  # no search for the smallest version
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        border=0,
+        mask_pattern=QR_MASK_PATTERN,
     )
     code.add_data(payload)
-    code.make(fit=True)
+    code.make(fit=False)
     matrix = code.get_matrix()
     modules = len(matrix)
     module = max(min_module, max_side // modules)
     small = Image.new("L", (modules, modules), 255)
     small.putdata([0 if dark else 255 for row in matrix for dark in row])
     return small.resize((modules * module, modules * module), Image.Resampling.NEAREST)
+
+
+NUMBER_LABEL = "您的号码  Your number"
+REPRINT_LABEL = "补打  REPRINT  补打"
+
+
+def waiting_lines(ahead: int, minutes: int | None = None) -> tuple[str, str]:
+    """How many wait ahead (and about how long, when the hall server estimated it), in
+    Chinese and English (both ticket modes print these)."""
+    if ahead == 0:
+        return "您前面没有人等候", "You are next"
+    people = "person" if ahead == 1 else "people"
+    zh, en = f"您前面还有 {ahead} 人等候", f"{ahead} {people} waiting ahead of you"
+    if minutes is not None:
+        zh, en = f"{zh}，约 {minutes} 分钟", f"{en}, about {minutes} min"
+    return zh, en
+
+
+def location_lines(content: TicketContent) -> tuple[str, str]:
+    """Where to wait, Chinese and English; empty where the catalogue gives no location."""
+    zh = f"请到 {content.location_zh} 等候叫号" if content.location_zh else ""
+    en = f"Please wait at {content.location_en}" if content.location_en else ""
+    return zh, en
+
+
+def detail_lines(content: TicketContent) -> list[str]:
+    """Date (first, printed bold), time and weekday, kiosk, short ticket id."""
+    issued = content.issued_at
+    lines = [
+        issued.strftime("%Y-%m-%d"),
+        f"{issued:%H:%M:%S}  {_WEEKDAYS_ZH[issued.weekday()]}",
+    ]
+    if content.kiosk_id:
+        lines.append(f"自助机 Kiosk {content.kiosk_id}")
+    lines.append(f"票号 ID {_short_id(content.ticket_id)}")
+    return lines
 
 
 def _short_id(ticket_id: str) -> str:
@@ -472,16 +611,21 @@ _NO_LINE_START = set("，。、；：？！）》」』】〕”’…·,.;:?!)%
 
 def wrap_text(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
     """Greedy line breaking: CJK between characters, Latin between words; hard newlines."""
+    return wrap_measured(text, font.getlength, max_width)
+
+
+def wrap_measured(text: str, measure: Callable[[str], float], max_width: int) -> list[str]:
+    """:func:`wrap_text` with any width function (dots of a string), e.g. printer cells."""
     lines: list[str] = []
     for paragraph in text.splitlines() or [""]:
         line = ""
         for token in _TOKEN.findall(paragraph):
             candidate = line + token
-            if font.getlength(candidate) <= max_width or not line.strip():
-                if not line.strip() and font.getlength(candidate) > max_width:
+            if measure(candidate) <= max_width or not line.strip():
+                if not line.strip() and measure(candidate) > max_width:
                     # One word wider than the line: break it by character.
                     for ch in token:
-                        if line and font.getlength(line + ch) > max_width:
+                        if line and measure(line + ch) > max_width:
                             lines.append(line)
                             line = ""
                         line += ch

@@ -29,7 +29,7 @@ def test_everything_fine_with_a_reader_on_its_port(tmp_path):
         results = {r.name: r for r in run_checks(config)}
     assert results["ID reader"].level == "OK" and sim.port in results["ID reader"].detail
     assert results["printer"].level == "OK"
-    assert results["catalogue"].level == "OK"
+    assert results["config"].level == "OK"
     assert results["voice"].level == "OK"
     assert results["database"].level == "WARN"  # no roster yet: said, not hidden
 

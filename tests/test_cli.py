@@ -27,21 +27,22 @@ def run(args, home: Path, stdin: str | None = None):
 
 
 def test_printer_preview_writes_a_ticket_png(tmp_path):
-    out = tmp_path / "t.png"
-    result = run(
-        ["printer", "preview", "--priority", "--width-mm", "58", "--out", str(out)], tmp_path
-    )
-    assert result.returncode == 0, result.stderr
-    with Image.open(out) as image:
-        assert image.width == 384 and image.height > 400
+    for mode in ("image", "native"):
+        out = tmp_path / f"t-{mode}.png"
+        args = ["printer", "preview", "--priority", "--width-mm", "58", "--mode", mode]
+        result = run([*args, "--out", str(out)], tmp_path)
+        assert result.returncode == 0, result.stderr
+        with Image.open(out) as image:
+            assert image.width == 384 and image.height > 400
 
 
 def test_printer_test_on_the_demo_preview_printer(tmp_path):
     result = run(["--demo", "printer", "test"], tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "Test ticket: sent" in result.stdout
-    previews = list((tmp_path / "data").rglob("preview/*.png"))
-    assert len(previews) == 1
+    assert "Test ticket (image): sent" in result.stdout
+    assert "Test ticket (native): sent" in result.stdout
+    previews = sorted(p.name for p in (tmp_path / "data").rglob("preview/*.png"))
+    assert len(previews) == 2 and previews[0].endswith("-native.png")  # one per mode
 
 
 def test_roster_import_dry_run_then_real(tmp_path):

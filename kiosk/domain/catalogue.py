@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from kiosk.domain.numbering import PRIORITY_PREFIX, valid_prefix
 
-_CODE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
+_CODE = re.compile(r"[a-z][a-z0-9_]{1,31}")
 
 
 class CatalogueError(ValueError):
@@ -53,9 +54,30 @@ class Catalogue:
 
 
 _FIELDS = ("code", "prefix", "name_zh", "name_en", "location_zh", "location_en")
+#: Longest name or location taken at all; whether a name fits a ticket line depends on the
+#: paper and is checked against the printer's layout when the kiosk starts.
+MAX_TEXT_CHARS = 60
+
+
+def _text_problem(field: str, value: object) -> str | None:
+    """Why a name or location is unusable as given (it is used exactly as written)."""
+    if not isinstance(value, str) or not value:
+        return f"'{field}' must be a non-empty string"
+    if value != value.strip():
+        return f"'{field}' {value!r} starts or ends with spaces or a line break"
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in value):
+        return f"'{field}' {value!r} contains a line break or control character"
+    if len(value) > MAX_TEXT_CHARS:
+        return f"'{field}' is longer than {MAX_TEXT_CHARS} characters"
+    return None
+
+
+def _normalised(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
 
 
 def catalogue_from_mapping(data: Mapping[str, Any], source: str = "catalogue") -> Catalogue:
+    """Check every entry exactly as given (nothing is stripped or corrected) and build it."""
     entries = data.get("service")
     if not isinstance(entries, list) or not entries:
         raise CatalogueError(f"{source}: needs at least one [[service]] entry")
@@ -66,30 +88,37 @@ def catalogue_from_mapping(data: Mapping[str, Any], source: str = "catalogue") -
         where = f"{source}: service #{index}"
         if not isinstance(entry, Mapping):
             raise CatalogueError(f"{where}: must be a table")
+        code = entry.get("code")
+        if isinstance(code, str):
+            where += f" ({code!r})"
         unknown = set(entry) - {*_FIELDS, "icon"}
         if unknown:
-            raise CatalogueError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+            raise CatalogueError(f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
         for field in _FIELDS:
-            value = entry.get(field)
-            if not isinstance(value, str) or not value.strip():
-                raise CatalogueError(f"{where}: '{field}' must be a non-empty string")
+            problem = _text_problem(field, entry.get(field))
+            if problem:
+                raise CatalogueError(f"{where}: {problem}")
         code, prefix = entry["code"], entry["prefix"]
-        if not _CODE.match(code):
+        if not _CODE.fullmatch(code):
             raise CatalogueError(f"{where}: code {code!r} must be lower-case letters/digits/_")
         if not valid_prefix(prefix):
             raise CatalogueError(f"{where}: prefix {prefix!r} must be one capital letter")
         if prefix == PRIORITY_PREFIX:
             raise CatalogueError(f"{where}: prefix {PRIORITY_PREFIX} is reserved for priority")
-        if code in seen_codes:
+        if _normalised(code) in seen_codes:
             raise CatalogueError(f"{where}: duplicate code {code!r}")
         if prefix in seen_prefixes:
             raise CatalogueError(f"{where}: prefix {prefix!r} already used by another service")
-        seen_codes.add(code)
+        icon = entry.get("icon", "")
+        if not isinstance(icon, str):
+            raise CatalogueError(f"{where}: 'icon' must be a string")
+        seen_codes.add(_normalised(code))
         seen_prefixes.add(prefix)
-        services.append(
-            Service(**{k: entry[k].strip() for k in _FIELDS}, icon=entry.get("icon", ""))
-        )
-    return Catalogue(version=str(data.get("version", "local")), services=tuple(services))
+        services.append(Service(**{k: entry[k] for k in _FIELDS}, icon=icon))
+    version = data.get("version", "local")
+    if not isinstance(version, str | int):
+        raise CatalogueError(f"{source}: version must be a string")
+    return Catalogue(version=str(version), services=tuple(services))
 
 
 def parse_catalogue(text: str, source: str = "catalogue") -> Catalogue:

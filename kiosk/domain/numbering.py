@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 
 PRIORITY_PREFIX = "L"
-_PREFIX = re.compile(r"^[A-Z]$")
+_PREFIX = re.compile(r"[A-Z]")
 
 
 def valid_prefix(prefix: str) -> bool:
-    return bool(_PREFIX.match(prefix))
+    """One capital letter, exactly: ``"L\\n"`` is not ``L`` (``$`` would match before a newline)."""
+    return isinstance(prefix, str) and _PREFIX.fullmatch(prefix) is not None
 
 
 def format_number(prefix: str, value: int, width: int = 3) -> str:

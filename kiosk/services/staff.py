@@ -5,17 +5,21 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
+from functools import partial
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from kiosk.domain.clock import Clock, business_day
-from kiosk.domain.pin import PinAttempt, PinGuard, valid_pin_hash
+from kiosk.domain.pin import LockoutState, PinAttempt, PinGuard, valid_pin_hash
 from kiosk.domain.ticket import IssuedTicket
 from kiosk.services.worker import ResourceWorker
 from kiosk.store import tickets as ticket_store
 from kiosk.store.db import Database
+from kiosk.store.lockout import load_lockout, save_lockout
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +50,20 @@ class StaffService(QObject):
         pin_hash: str,
         parent: QObject | None = None,
         *,
-        monotonic=time.monotonic,
+        lockout_file: Path | None = None,
+        now_s: Callable[[], float] = time.time,
     ) -> None:
+        """``lockout_file`` keeps the wrong-PIN count and lockout across restarts (None:
+        in memory only, for tests)."""
         super().__init__(parent)
         self._db = db
         self._clock = clock
         self.pin_configured = valid_pin_hash(pin_hash)
-        self._guard = PinGuard(pin_hash, monotonic=monotonic) if self.pin_configured else None
+        self._guard: PinGuard | None = None
+        if self.pin_configured:
+            state = load_lockout(lockout_file) if lockout_file else LockoutState()
+            save = partial(save_lockout, lockout_file) if lockout_file else None
+            self._guard = PinGuard(pin_hash, now_s=now_s, state=state, on_change=save)
         self._worker = ResourceWorker("staff", self)
 
     def shutdown(self) -> None:

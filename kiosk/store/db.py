@@ -8,6 +8,7 @@ committed (and then printed) survives a power cut at the wall socket.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,12 +25,23 @@ class StoreError(Exception):
     """The ticket database could not do what was asked."""
 
 
-def make_engine(path: Path, *, busy_timeout_s: float = 10.0) -> Engine:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(
-        f"sqlite:///{path}",
-        connect_args={"timeout": busy_timeout_s, "check_same_thread": False},
-    )
+def make_engine(path: Path, *, busy_timeout_s: float = 10.0, read_only: bool = False) -> Engine:
+    """An engine on the database file; ``read_only`` opens it for reading only (SQLite's
+    ``mode=ro``): nothing is created, no write lock is ever taken."""
+    if read_only:
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+        engine = create_engine(
+            "sqlite://",
+            creator=lambda: sqlite3.connect(
+                uri, uri=True, timeout=busy_timeout_s, check_same_thread=False
+            ),
+        )
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            f"sqlite:///{path}",
+            connect_args={"timeout": busy_timeout_s, "check_same_thread": False},
+        )
     busy_ms = int(busy_timeout_s * 1000)
 
     @event.listens_for(engine, "connect")
@@ -37,7 +49,8 @@ def make_engine(path: Path, *, busy_timeout_s: float = 10.0) -> Engine:
         # Stop the stdlib driver from issuing its own (deferred) BEGIN; we emit ours.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        if not read_only:
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -57,9 +70,12 @@ def make_engine(path: Path, *, busy_timeout_s: float = 10.0) -> Engine:
 class Database:
     """The engine plus session factories for writing (IMMEDIATE) and reading (DEFERRED)."""
 
-    def __init__(self, path: Path, *, busy_timeout_s: float = 10.0) -> None:
+    def __init__(
+        self, path: Path, *, busy_timeout_s: float = 10.0, read_only: bool = False
+    ) -> None:
         self.path = path
-        self.engine = make_engine(path, busy_timeout_s=busy_timeout_s)
+        self.read_only = read_only
+        self.engine = make_engine(path, busy_timeout_s=busy_timeout_s, read_only=read_only)
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._no_wait_writer = sessionmaker(
             self.engine.execution_options(sqlite_busy_ms=0), expire_on_commit=False
@@ -101,9 +117,52 @@ class Database:
     def close(self) -> None:
         self.engine.dispose()
 
+    def check_writable(self) -> None:
+        """Take the write lock, rewrite one header field with its own value and roll back:
+        nothing changes, but a read-only file, a lock held past the busy timeout or a
+        damaged file raise StoreError. (SQLite grants BEGIN IMMEDIATE on a read-only WAL
+        database; only the first write fails.)"""
+        try:
+            with self.engine.connect() as connection:
+                transaction = connection.begin()  # BEGIN IMMEDIATE (see make_engine)
+                try:
+                    version = int(connection.exec_driver_sql("PRAGMA user_version").scalar_one())
+                    connection.exec_driver_sql(f"PRAGMA user_version = {version:d}")
+                finally:
+                    transaction.rollback()
+        except SQLAlchemyError as e:
+            raise StoreError(f"{self.path}: cannot write: {e}") from e
+
 
 def open_database(path: Path, *, busy_timeout_s: float = 10.0) -> Database:
     """Open (creating if needed) and migrate the ticket database."""
     db = Database(path, busy_timeout_s=busy_timeout_s)
-    db.migrate()
+    try:
+        db.migrate()
+    except BaseException:
+        db.close()
+        raise
     return db
+
+
+def open_database_for_reading(path: Path, *, busy_timeout_s: float = 10.0) -> Database | None:
+    """Open an existing database read-only, for commands that only look (no write lock,
+    nothing created). None if there is no database yet. A database that still needs a
+    migration is opened normally (and migrated): its tables are not what the code reads."""
+    if not path.exists():
+        return None
+    db = Database(path, busy_timeout_s=busy_timeout_s, read_only=True)
+    try:
+        from kiosk.store.migrate import current_revision, head_revision
+
+        at_head = current_revision(db.engine) == head_revision()
+    except SQLAlchemyError as e:
+        db.close()
+        raise StoreError(f"{path}: cannot read the database: {e}") from e
+    except BaseException:
+        db.close()
+        raise
+    if at_head:
+        return db
+    db.close()
+    return open_database(path, busy_timeout_s=busy_timeout_s)

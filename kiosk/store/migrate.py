@@ -29,7 +29,9 @@ def head_revision() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as connection:
+    # A plain read: no write lock (see kiosk.store.db), so a kiosk busy issuing tickets does
+    # not stall `kiosk check` or `kiosk roster info`, and a read-only file can be opened.
+    with engine.execution_options(sqlite_begin="DEFERRED").connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 

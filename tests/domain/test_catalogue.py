@@ -1,6 +1,9 @@
+import json
+
 import pytest
 
 from kiosk.domain.catalogue import CatalogueError, parse_catalogue
+from kiosk.domain.numbering import valid_prefix
 from kiosk.paths import assets_dir
 
 
@@ -40,3 +43,48 @@ location_en = "Window 1"
 def test_bad_catalogue_is_rejected_with_reason(text, message):
     with pytest.raises(CatalogueError, match=message):
         parse_catalogue(text, "cat.toml")
+
+
+def _entry(**values):
+    fields = {
+        "code": "med",
+        "prefix": "A",
+        "name_zh": "医疗保险",
+        "name_en": "Medical",
+        "location_zh": "1号窗口",
+        "location_en": "Window 1",
+    }
+    fields.update(values)
+    return "[[service]]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in fields.items())
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        # "L\n" used to pass the prefix check and be stripped to L: the priority counter.
+        ([_entry(prefix="L\n")], r"service #1 \('med'\): 'prefix' 'L\\n'"),
+        ([_entry(prefix="A\n")], r"service #1 \('med'\): 'prefix'"),
+        ([_entry(prefix=" B")], r"service #1 \('med'\): .*prefix"),
+        ([_entry(code="med\n")], r"service #1 \('med\\n'\): .*code"),
+        ([_entry(), _entry(code="med ", prefix="B")], r"service #2 \('med '\): .*code"),
+        ([_entry(name_zh="医疗保险\n")], r"service #1 \('med'\): 'name_zh'.*line break"),
+        ([_entry(name_en=" Medical")], r"service #1 \('med'\): 'name_en'.*spaces"),
+        ([_entry(location_zh="1号\u200b窗口")], r"service #1 \('med'\): 'location_zh'.*control"),
+        ([_entry(name_en="M" * 61)], r"service #1 \('med'\): 'name_en' is longer than 60"),
+        ([_entry(), _entry(prefix="B")], r"service #2 \('med'\): duplicate code"),
+    ],
+)
+def test_values_are_checked_as_given(entries, message):
+    with pytest.raises(CatalogueError, match=message):
+        parse_catalogue("\n".join(entries), "cat.toml")
+
+
+def test_values_are_kept_as_given():
+    catalogue = parse_catalogue(_entry(name_en="Medical  Insurance"), "cat.toml")
+    assert catalogue.by_code("med").name_en == "Medical  Insurance"
+
+
+@pytest.mark.parametrize("prefix", ["L\n", "A\n", "AB", "", "a", "Ａ"])
+def test_a_prefix_is_one_capital_letter_exactly(prefix):
+    assert not valid_prefix(prefix)
+    assert valid_prefix("A")

@@ -1,7 +1,11 @@
 """Test-side ESC/POS: a strict decoder of the command subset tickets use, written from the
-Epson command reference (not from python-escpos), and a TCP printer that answers status.
+Epson command reference (not from python-escpos or printer/), and a TCP printer that
+answers status.
 
 The decoder raises on any byte it does not understand, so stray bytes fail the tests.
+Image tickets decode to a raster (:func:`raster_image`), native tickets to printed lines
+with their size, weight, alignment and colour (:func:`native_lines`) and QR codes
+(:func:`qr_codes`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-ESC, GS, DLE, EOT = 0x1B, 0x1D, 0x10, 0x04
+ESC, GS, DLE, EOT, FS, LF = 0x1B, 0x1D, 0x10, 0x04, 0x1C, 0x0A
 
 # Real-time status replies (DLE EOT n): bits 1 and 4 are always set.
 ONLINE = 0x12
@@ -30,7 +34,10 @@ PAPER_OUT = 0x72  # bits 5-6: paper end sensor
 
 @dataclass(frozen=True)
 class Command:
-    name: str  # "init", "raster", "feed", "cut", "status_query"
+    # "init", "raster", "feed" (ESC d: lines), "feed_units" (ESC J), "cut", "status_query",
+    # "chinese_on" / "chinese_off" (FS & / FS .), "align", "bold", "line_spacing" (ESC 3),
+    # "size" (GS ! as (width, height)), "reverse", "qr" (GS ( k: (fn,), data), "text", "lf"
+    name: str
     args: tuple[int, ...] = ()
     data: bytes = b""
 
@@ -51,12 +58,51 @@ def _parse_one(buf: bytes, pos: int) -> tuple[Command, int]:
         op = buf[pos + 1]
         if op == ord("@"):
             return Command("init"), pos + 2
-        if op == ord("d"):
+        one_arg = {"d": "feed", "J": "feed_units", "a": "align", "E": "bold", "3": "line_spacing"}
+        if chr(op) in one_arg:
             need(3)
-            return Command("feed", (buf[pos + 2],)), pos + 3
+            name, n = one_arg[chr(op)], buf[pos + 2]
+            if (name == "align" and n not in (0, 1, 2)) or (name == "bold" and n not in (0, 1)):
+                raise ValueError(f"ESC {chr(op)} {n} out of range at offset {pos}")
+            return Command(name, (n,)), pos + 3
+    elif b0 == FS:
+        need(2)
+        if buf[pos + 1] == ord("&"):
+            return Command("chinese_on"), pos + 2
+        if buf[pos + 1] == ord("."):
+            return Command("chinese_off"), pos + 2
+    elif b0 == LF:
+        return Command("lf"), pos + 1
+    elif 0x20 <= b0 <= 0x7E or 0x81 <= b0 <= 0xFE:
+        end = pos
+        while end < len(buf):
+            size = _char_length(buf, end)
+            if size == 0:
+                break
+            end += size
+        return Command("text", (), bytes(buf[pos:end])), end
     elif b0 == GS:
         need(2)
         op = buf[pos + 1]
+        if op == ord("!"):
+            need(3)
+            n = buf[pos + 2]
+            if n & 0x88:
+                raise ValueError(f"GS ! {n:#04x}: magnification above 8 at offset {pos}")
+            return Command("size", ((n >> 4) + 1, (n & 0x0F) + 1)), pos + 3
+        if op == ord("B"):
+            need(3)
+            return Command("reverse", (buf[pos + 2] & 1,)), pos + 3
+        if op == ord("("):
+            need(5)
+            if buf[pos + 2] != ord("k"):
+                raise ValueError(f"GS ( {buf[pos + 2]:#x} is not GS ( k at offset {pos}")
+            length = buf[pos + 3] | buf[pos + 4] << 8
+            need(5 + length)
+            body = bytes(buf[pos + 5 : pos + 5 + length])
+            if length < 2 or body[0] != 49:
+                raise ValueError(f"GS ( k for a symbol other than QR at offset {pos}")
+            return Command("qr", (body[1],), body[2:]), pos + 5 + length
         if op == ord("v"):
             need(8)
             if buf[pos + 2] != ord("0"):
@@ -83,6 +129,29 @@ def _parse_one(buf: bytes, pos: int) -> tuple[Command, int]:
     raise ValueError(f"unexpected byte {b0:#04x} at offset {pos}: {buf[pos : pos + 8].hex(' ')}")
 
 
+def _char_length(buf: bytes, pos: int) -> int:
+    """Bytes of the printable character at ``pos`` (ASCII, GB18030 2 or 4 bytes); 0 if none.
+
+    Raises Incomplete when the buffer ends inside a multi-byte character.
+    """
+    b0 = buf[pos]
+    if 0x20 <= b0 <= 0x7E:
+        return 1
+    if not 0x81 <= b0 <= 0xFE:
+        return 0
+    if pos + 1 >= len(buf):
+        raise Incomplete
+    b1 = buf[pos + 1]
+    if 0x40 <= b1 <= 0xFE and b1 != 0x7F:
+        return 2
+    if 0x30 <= b1 <= 0x39:
+        if pos + 3 >= len(buf):
+            raise Incomplete
+        if 0x81 <= buf[pos + 2] <= 0xFE and 0x30 <= buf[pos + 3] <= 0x39:
+            return 4
+    raise ValueError(f"bad GB18030 sequence at offset {pos}: {buf[pos : pos + 4].hex(' ')}")
+
+
 def parse(stream: bytes) -> list[Command]:
     """Decode a complete stream; raises on unknown or truncated commands."""
     commands, pos = [], 0
@@ -95,21 +164,34 @@ def parse(stream: bytes) -> list[Command]:
     return commands
 
 
-def raster_image(commands: list[Command]) -> Image.Image:
-    """Stack every GS v 0 band into one mode "1" image (printed dot -> black 0)."""
-    bands = [c for c in commands if c.name == "raster"]
-    if not bands:
+def raster_image(commands: list[Command], feed_units_per_dot: int | None = None) -> Image.Image:
+    """Stack every GS v 0 band into one mode "1" image (printed dot -> black 0).
+
+    ESC J feeds between bands become blank rows (``feed_units_per_dot`` units each).
+    """
+    bands = [c for c in commands if c.name in ("raster", "feed_units")]
+    if not any(c.name == "raster" for c in bands):
         raise ValueError("no raster image in the stream")
-    widths = {c.args[1] for c in bands}
+    widths = {c.args[1] for c in bands if c.name == "raster"}
     if len(widths) != 1:
         raise ValueError(f"bands of different widths: {widths}")
     width_bytes = widths.pop()
-    rows = sum(c.args[2] for c in bands)
+    rows = 0
+    for c in bands:
+        if c.name == "raster":
+            rows += c.args[2]
+        else:
+            if feed_units_per_dot is None or c.args[0] % feed_units_per_dot:
+                raise ValueError(f"ESC J {c.args[0]} is not whole dot rows")
+            rows += c.args[0] // feed_units_per_dot
     image = Image.new("1", (width_bytes * 8, rows), 1)
     pixels = image.load()
     assert pixels is not None
     y = 0
     for band in bands:
+        if band.name == "feed_units":
+            y += band.args[0] // (feed_units_per_dot or 1)
+            continue
         if band.args[0] != 0:
             raise ValueError(f"raster mode {band.args[0]} is not normal density")
         for row in range(band.args[2]):
@@ -122,6 +204,88 @@ def raster_image(commands: list[Command]) -> Image.Image:
                         pixels[xb * 8 + bit, y] = 0
             y += 1
     return image
+
+
+@dataclass(frozen=True)
+class PrintedLine:
+    """One line of a native ticket as the printer would print it."""
+
+    text: str
+    size: tuple[int, int]  # (width, height) magnification
+    bold: bool
+    align: int  # 0 left, 1 centre, 2 right
+    reverse: bool
+
+
+def native_lines(commands: list[Command]) -> list[PrintedLine]:
+    """The text lines of a native ticket, decoded from GB18030 in Chinese mode.
+
+    Hanzi outside Chinese mode (FS &) are an error: the printer would print them as two
+    code-page characters each.
+    """
+    lines: list[PrintedLine] = []
+    size, bold, align, reverse, chinese = (1, 1), False, 0, False, False
+    pending = b""
+    for c in commands:
+        if c.name == "init":
+            size, bold, align, reverse, chinese = (1, 1), False, 0, False, False
+        elif c.name == "chinese_on":
+            chinese = True
+        elif c.name == "chinese_off":
+            chinese = False
+        elif c.name == "size":
+            size = (c.args[0], c.args[1])
+        elif c.name == "bold":
+            bold = bool(c.args[0])
+        elif c.name == "align":
+            align = c.args[0]
+        elif c.name == "reverse":
+            reverse = bool(c.args[0])
+        elif c.name == "text":
+            if not chinese and any(b >= 0x80 for b in c.data):
+                raise ValueError(f"multi-byte text outside Chinese mode: {c.data!r}")
+            pending += c.data
+        elif c.name == "lf":
+            lines.append(PrintedLine(pending.decode("gb18030"), size, bold, align, reverse))
+            pending = b""
+    if pending:
+        raise ValueError(f"text never printed (no LF after it): {pending!r}")
+    return lines
+
+
+@dataclass(frozen=True)
+class QrCode:
+    payload: bytes
+    module_dots: int
+    error_correction: str  # L, M, Q, H
+    printed: bool
+
+
+def qr_codes(commands: list[Command]) -> list[QrCode]:
+    """Every QR code stored (fn 80) with the module size and error correction in force."""
+    codes: list[QrCode] = []
+    module, ec, stored = 3, "L", None
+    for c in commands:
+        if c.name != "qr":
+            continue
+        fn = c.args[0]
+        if fn == 65 and c.data not in (b"\x31\x00", b"\x32\x00"):
+            raise ValueError(f"QR model {c.data!r}")
+        if fn == 67:
+            module = c.data[0]
+            if not 1 <= module <= 16:
+                raise ValueError(f"QR module size {module}")
+        elif fn == 69:
+            ec = {48: "L", 49: "M", 50: "Q", 51: "H"}[c.data[0]]
+        elif fn == 80:
+            if c.data[:1] != b"\x30":
+                raise ValueError("QR store with m != 48")
+            stored = c.data[1:]
+        elif fn == 81:
+            if stored is None:
+                raise ValueError("QR printed before anything was stored")
+            codes.append(QrCode(stored, module, ec, True))
+    return codes
 
 
 def images_equal(a: Image.Image, b: Image.Image) -> bool:

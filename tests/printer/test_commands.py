@@ -1,13 +1,13 @@
-"""Exact ESC/POS bytes of the ticket command stream, collected by python-escpos's Dummy."""
+"""Exact ESC/POS bytes of the image ticket's command stream."""
 
 import pytest
 from escpos.capabilities import get_profile
-from escpos.printer import Dummy
 from PIL import Image
 
-from printer.commands import RASTER_BAND_ROWS, cut_command, encode_ticket, write_ticket
+from printer.commands import RASTER_BAND_ROWS, cut_command, encode_ticket
 from printer.errors import PrinterConfigError
 from printer.profiles import load_profile, profile_width_dots, width_dots
+from tests.printer.escpos_stream import images_equal, parse, raster_image
 
 INIT = b"\x1b@"
 FEED_6 = b"\x1bd\x06"
@@ -48,11 +48,32 @@ def test_80mm_stream_ends_with_full_cut() -> None:
 
 def test_tall_images_go_in_bands() -> None:
     rows = RASTER_BAND_ROWS + 44
-    data = encode_ticket(Image.new("1", (576, rows), 1), "TM-T20II")
-    first = b"\x1dv0\x00" + bytes([72, 0, 0, 1]) + b"\x00" * (72 * 256)
-    second = b"\x1dv0\x00" + bytes([72, 0, 44, 0]) + b"\x00" * (72 * 44)
+    image = Image.new("1", (384, rows), 1)
+    data = encode_ticket(image, "POS-5890")  # feed unit unknown: blank rows go as zeros
+    first = b"\x1dv0\x00" + bytes([48, 0, 0, 1]) + b"\x00" * (48 * 256)
+    second = b"\x1dv0\x00" + bytes([48, 0, 44, 0]) + b"\x00" * (48 * 44)
     assert RASTER_BAND_ROWS == 256
-    assert data == INIT + first + second + FEED_6 + FULL_CUT
+    assert data == INIT + first + second + FEED_6
+
+
+def test_blank_bands_are_fed_where_the_feed_unit_is_known() -> None:
+    image = Image.new("1", (576, 206), 1)
+    image.putpixel((0, 0), 0)  # ink, 200 blank rows, ink, 4 rows (2 blank: too few to feed)
+    image.putpixel((575, 201), 0)
+    image.putpixel((8, 203), 0)
+    data = encode_ticket(image, "TM-T20II")  # ESC J unit: 1/406 inch, two per dot row
+    row0 = b"\x1dv0\x00" + bytes([72, 0, 1, 0]) + b"\x80" + b"\x00" * 71
+    feed = b"\x1bJ\xfe" + b"\x1bJ\x92"  # 400 units = 254 + 146
+    tail = (
+        b"\x1dv0\x00" + bytes([72, 0, 5, 0])
+        + b"\x00" * 71 + b"\x01"
+        + b"\x00" * 72
+        + b"\x00\x80" + b"\x00" * 70
+        + b"\x00" * 144
+    )  # fmt: skip
+    assert data == INIT + row0 + feed + tail + FEED_6 + FULL_CUT
+    commands = parse(data)
+    assert images_equal(raster_image(commands, feed_units_per_dot=2), image)
 
 
 @pytest.mark.parametrize(
@@ -71,11 +92,9 @@ def test_cut_follows_profile_unless_forced(
     assert cut_command(get_profile(profile), cutter) == expected
 
 
-def test_write_ticket_refuses_an_image_of_the_wrong_width() -> None:
-    dummy = Dummy(profile="TM-T20II")
+def test_an_image_of_the_wrong_width_is_refused() -> None:
     with pytest.raises(ValueError, match="384 dots wide, the printer 576"):
-        write_ticket(dummy, _image(384, 2), FULL_CUT)
-    assert dummy.output == b""
+        encode_ticket(_image(384, 2), "TM-T20II")
 
 
 def test_profiles() -> None:

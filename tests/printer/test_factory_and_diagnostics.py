@@ -15,7 +15,14 @@ from printer.preview import PreviewTicketPrinter
 from printer.settings import PrinterSettings
 from printer.status import PrinterStatus
 from printer.ticket import TicketFonts
-from tests.printer.escpos_stream import OFFLINE, PAPER_NEAR_END, PAPER_OUT, TcpPrinter, parse
+from tests.printer.escpos_stream import (
+    OFFLINE,
+    PAPER_NEAR_END,
+    PAPER_OUT,
+    TcpPrinter,
+    native_lines,
+    parse,
+)
 
 
 def test_factory_picks_the_printer(tmp_path: Path, fonts: TicketFonts) -> None:
@@ -44,8 +51,8 @@ def test_factory_says_what_a_transport_needs(fonts: TicketFonts) -> None:
         open_ticket_printer(PrinterSettings(transport="win32raw"), fonts)
 
 
-def _network(server: TcpPrinter, fonts: TicketFonts) -> EscposTicketPrinter:
-    settings = PrinterSettings(transport="network", host="127.0.0.1", port=server.port)
+def _network(server: TcpPrinter, fonts: TicketFonts, mode: str = "image") -> EscposTicketPrinter:
+    settings = PrinterSettings(transport="network", host="127.0.0.1", port=server.port, mode=mode)
     return EscposTicketPrinter(settings, fonts)
 
 
@@ -60,35 +67,52 @@ def test_status_report_explains_paper_out(tcp_printer: TcpPrinter, fonts: Ticket
     assert "DLE EOT 1 -> 1a, DLE EOT 4 -> 72" in report
 
 
-def test_printer_test_prints_the_diagnostic_ticket(
+def test_printer_test_prints_the_diagnostic_ticket_in_both_modes(
     tcp_printer: TcpPrinter, fonts: TicketFonts
 ) -> None:
     tcp_printer.script.paper = [PAPER_NEAR_END]
     printed, report = run_printer_test(
-        _network(tcp_printer, fonts), kiosk_id="K07", now=datetime(2025, 3, 18, 9, 0)
+        lambda mode: _network(tcp_printer, fonts, mode=mode),
+        kiosk_id="K07",
+        now=datetime(2025, 3, 18, 9, 0),
     )
     assert printed
-    assert "paper_near_end" in report and report.endswith("Test ticket: sent")
+    assert "paper_near_end" in report
+    assert "Test ticket (image): sent\nTest ticket (native): sent" in report
+    assert "printer.mode" in report  # how to choose
     tcp_printer.next_connection()  # the status check
-    job = parse(bytes(tcp_printer.next_connection().received))
-    assert "raster" in [c.name for c in job]
+    image_job = parse(bytes(tcp_printer.next_connection().received))
+    native_job = parse(bytes(tcp_printer.next_connection().received))
+    assert "raster" in [c.name for c in image_job]
+    lines = [line.text.strip() for line in native_lines(native_job)]
+    assert "打印测试 原生字体 NATIVE MODE" in lines and "T000" in lines
 
 
-def test_printer_test_does_not_print_when_out_of_paper(fonts: TicketFonts) -> None:
+def test_printer_test_does_not_print_when_out_of_paper() -> None:
     fake = FakeTicketPrinter(PrinterStatus.PAPER_OUT)
-    printed, report = run_printer_test(fake)
+    printed, report = run_printer_test(lambda mode: fake)
     assert not printed and fake.printed == []
-    assert report.endswith("Test ticket: not printed (status paper_out)")
+    assert report.endswith("Test tickets: not printed (status paper_out)")
 
 
-def test_printer_test_reports_a_failed_print(fonts: TicketFonts) -> None:
+def test_printer_test_reports_a_failed_print() -> None:
     from printer.errors import PrintFailed
 
     fake = FakeTicketPrinter()
     fake.fail_next(PrintFailed("socket closed after 4000 bytes"))
-    printed, report = run_printer_test(fake)
+    printed, report = run_printer_test(lambda mode: fake)
     assert not printed
-    assert "FAILED - PrintFailed: socket closed after 4000 bytes" in report
+    assert "Test ticket (image): FAILED - PrintFailed: socket closed after 4000 bytes" in report
+    assert "Test ticket (native): sent" in report  # one failure does not stop the other
+    assert [c.location_en for c in fake.printed] == ["test only, native mode"]
+
+
+def test_printer_test_reports_a_printer_that_cannot_be_opened() -> None:
+    def refuse(mode: str) -> FakeTicketPrinter:
+        raise PrinterConfigError("unknown python-escpos printer profile 'X'")
+
+    printed, report = run_printer_test(refuse)
+    assert not printed and "cannot be opened: unknown python-escpos printer profile" in report
 
 
 def test_usb_printer_is_set_up_or_explains_what_is_missing(fonts: TicketFonts) -> None:

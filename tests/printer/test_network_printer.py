@@ -5,6 +5,7 @@ import socket
 import pytest
 
 from printer.commands import encode_ticket
+from printer.encoder import TicketEncoder
 from printer.errors import PaperOut, PrinterOffline, PrintFailed
 from printer.escpos_printer import EscposTicketPrinter
 from printer.samples import sample_ticket
@@ -18,6 +19,7 @@ from tests.printer.escpos_stream import (
     PAPER_OUT,
     TcpPrinter,
     images_equal,
+    native_lines,
     parse,
     raster_image,
 )
@@ -102,10 +104,13 @@ def test_ticket_bytes_decode_to_the_rendered_image(
     commands = parse(bytes(conn.received))
     names = [c.name for c in commands]
     cut = ["cut"] if paper_width_mm == 80 else []  # POS-5890 has no cutter
-    bands = names.count("raster")
-    assert names == ["init", *["raster"] * bands, "feed", *cut, "status_query"]
+    body = names[1 : names.index("feed")]
+    assert names == ["init", *body, "feed", *cut, "status_query"]
     assert commands[-1].args == (DLE_EOT_4,)  # the confirmation after the ticket
-    decoded = raster_image(commands)
+    # TM-T20II feeds blank bands (ESC J, 1/406 inch); POS-5890's feed unit is unknown.
+    units = 2 if width == 576 else None
+    assert set(body) == ({"raster", "feed_units"} if units else {"raster"})
+    decoded = raster_image(commands, feed_units_per_dot=units)
     expected = render_ticket(content, width, fonts)
     assert decoded.size == expected.size
     assert images_equal(decoded, expected)
@@ -148,3 +153,21 @@ def test_paper_running_out_during_the_ticket_raises_paper_out(
     tcp_printer.script.paper = [PAPER_OUT]
     with pytest.raises(PaperOut):
         printer.print_ticket(sample_ticket())
+
+
+@pytest.mark.parametrize(("paper_width_mm", "width"), [(80, 576), (58, 384)])
+def test_native_ticket_reaches_the_printer_as_text(
+    tcp_printer: TcpPrinter, fonts: TicketFonts, paper_width_mm: int, width: int
+) -> None:
+    content = sample_ticket(priority=True)
+    _printer(tcp_printer, fonts, paper_width_mm, mode="native").print_ticket(content)
+    conn = tcp_printer.next_connection()
+    received = bytes(conn.received)
+    profile = "TM-T20II" if width == 576 else "POS-5890"
+    expected = TicketEncoder(profile, fonts, mode="native").encode(content).data
+    assert received == expected + b"\x10\x04\x04"  # the ticket, then the confirming query
+    assert len(expected) < (2048 if width == 576 else 2400)  # 58 mm: the QR goes as raster
+    commands = parse(received)
+    lines = [line.text.strip() for line in native_lines(commands)]
+    assert "L012" in lines and "医疗保险" in lines and "绿色通道" in lines
+    assert [c.name for c in commands][-1] == "status_query"

@@ -71,7 +71,7 @@ def test_every_transport_is_described() -> None:
     }
     for name in TRANSPORT_NAMES:
         s = PrinterSettings(transport=name, **required.get(name, {}))  # type: ignore[arg-type]
-        assert s.describe().endswith("80 mm paper, profile TM-T20II")
+        assert s.describe().endswith("80 mm paper, profile TM-T20II, image tickets")
 
 
 def test_confirmation_waits_for_the_printer_to_print_the_ticket() -> None:

@@ -25,7 +25,8 @@ from printer.ticket import TicketContent
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
-# Holds the database's write lock for a while, as a staff command or a backup might.
+# Holds the database's write lock, as a staff command or a backup might: at least
+# ``argv[2]`` seconds, and until the test says so (a line on stdin).
 _LOCKER = """
 import sqlite3, sys, time
 con = sqlite3.connect(sys.argv[1], isolation_level=None)
@@ -33,6 +34,7 @@ con.execute("BEGIN IMMEDIATE")
 con.execute("UPDATE tickets SET reprint_count = reprint_count")
 print("locked", flush=True)
 time.sleep(float(sys.argv[2]))
+sys.stdin.readline()
 con.execute("COMMIT")
 """
 
@@ -49,11 +51,19 @@ class LockingPrinter(FakeTicketPrinter):
         super().print_ticket(content)
         self.locker = subprocess.Popen(
             [sys.executable, "-c", _LOCKER, str(self.db_path), str(self.hold_s)],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
         )
         assert self.locker.stdout is not None
         assert self.locker.stdout.readline().strip() == "locked"
+
+    def release(self) -> None:
+        if self.locker is not None and self.locker.poll() is None:
+            assert self.locker.stdin is not None
+            self.locker.stdin.write("go\n")
+            self.locker.stdin.close()
+            self.locker.wait(30)
 
 
 def _service(tmp_path: Path, printer: FakeTicketPrinter, busy_timeout_s: float):
@@ -86,15 +96,16 @@ def test_printed_ticket_shown_while_the_database_is_locked(qtbot, tmp_path: Path
         assert outcome.printed and outcome.print_error is None
         assert printer.locker is not None and printer.locker.poll() is None
         assert failures == []
+        assert _state(db, outcome.ticket.number) == PrintState.PENDING  # not yet recorded
         # Marking it printed is retried in the background until the lock goes.
+        printer.release()
         qtbot.waitUntil(
             lambda: _state(db, outcome.ticket.number) == PrintState.PRINTED, timeout=60_000
         )
         assert PrintJournal.beside(db.path).entries() == {}
     finally:
+        printer.release()
         service.shutdown()
-        if printer.locker is not None:
-            printer.locker.wait(10)
         db.close()
 
 
@@ -109,8 +120,7 @@ def test_ticket_on_paper_is_never_marked_for_reprint_after_a_crash(qtbot, tmp_pa
         service.issue(TicketRequest(offer.code, offer.prefix))
     number = blocker.args[0].ticket.number
     service.shutdown()  # stops before the retry can succeed, like a power cut would
-    assert printer.locker is not None
-    printer.locker.wait(10)
+    printer.release()
     assert _state(db, number) == PrintState.PENDING
     db.close()
 
