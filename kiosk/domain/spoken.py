@@ -145,10 +145,9 @@ _TEMPLATES: Final[dict[Prompt, dict[Lang, str]]] = {
         "en": "Your number is {number}. Please wait at {place}. Please take your ticket.",
     },
     Prompt.TICKET_ISSUED_WAIT: {
-        "zh": "您的号码是 {number}，前面还有 {ahead} 人，约 {minutes} 分钟。请到 {place} 等候，"
-        "请取走您的票。",
-        "en": "Your number is {number}. {ahead} people are ahead of you, about {minutes} "
-        "minutes. Please wait at {place}. Please take your ticket.",
+        "zh": "{number} 号，前面还有 {ahead} 人，约 {minutes} 分钟，请到 {place} 等候。",
+        "en": "Your number is {number}. {ahead} ahead, about {minutes} minutes. "
+        "Please wait at {place}.",
     },
     Prompt.TAKE_TICKET: {
         "zh": "请取走您的票。",

@@ -137,7 +137,13 @@ def test_ticket_with_the_wait_says_how_many_and_how_long() -> None:
 
 @pytest.mark.parametrize("key", list(Prompt))
 def test_prompts_are_short(key: Prompt) -> None:
-    values = {"number": "L012", "place": "3号窗口", "reason": "不在名单上"}
+    values = {
+        "number": "L012",
+        "place": "3号窗口",
+        "reason": "不在名单上",
+        "ahead": 12,
+        "minutes": 25,
+    }
     chosen = {name: values[name] for name in prompt_params(key)}
     assert len(prompt_text(key, "zh", **chosen)) <= 40
     assert len(prompt_text(key, "en", **chosen).split()) <= 20
@@ -147,7 +153,13 @@ def test_chinese_prompts_hold_no_latin_words() -> None:
     # The Mandarin voice is chosen to read Latin letters as single letters (pinyin
     # voice on espeak-ng); an English word in a Chinese prompt would be spelled out.
     for key in Prompt:
-        values = {"number": "012", "place": "3号窗口", "reason": "不在名单上"}
+        values = {
+            "number": "012",
+            "place": "3号窗口",
+            "reason": "不在名单上",
+            "ahead": 3,
+            "minutes": 9,
+        }
         text = prompt_text(key, "zh", **{name: values[name] for name in prompt_params(key)})
         assert not any(char.isascii() and char.isalpha() for char in text)
 

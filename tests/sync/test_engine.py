@@ -269,3 +269,28 @@ def test_an_l_ticket_reaches_the_helper_alerts(setup: HallSetup, kiosk_db: Datab
     with setup.server.client(setup.tokens.get("c1") or "") as counter:
         alerts = counter.get("/alerts").json()["alerts"]
     assert [a["number"] for a in alerts] == [number]
+
+
+def test_print_failures_reprints_and_voids_reach_the_server(
+    setup: HallSetup, kiosk_db: Database
+) -> None:
+    engine = make_engine(kiosk_db, setup.server.url, setup.tokens["k1"])
+    engine.ensure_leases()
+    clock = SystemClock()
+    request = TicketRequest("medical_insurance", "A")
+    first, second = (
+        ticket_store.issue_ticket(kiosk_db, clock, request, kiosk_id="k1", open_local_blocks=False)
+        for _ in range(2)
+    )
+    ticket_store.mark_print_failed(kiosk_db, first.id, "paper jam")
+    ticket_store.count_reprint(kiosk_db, first.id)
+    ticket_store.mark_printed(kiosk_db, clock, first.id)
+    ticket_store.mark_printed(kiosk_db, clock, first.id)  # again (a retry): one event
+    ticket_store.void_ticket(kiosk_db, clock, second.id)
+    assert engine.push().rejected == 0
+    with setup.server.db.read() as session:
+        rows = {t.number: t for t in session.scalars(select(HallTicket).where(
+            HallTicket.id.in_([first.id, second.id])))}  # fmt: skip
+        a, b = rows[first.number], rows[second.number]
+        assert (a.print_failures, a.reprints, a.printed) == (1, 1, True)
+        assert b.state == "voided"
