@@ -116,14 +116,14 @@ def test_server_away_counts_left_out_numbers_from_leases_end_of_day_kept(
     assert outcome.ticket.waiting_ahead is None and outcome.estimate_minutes is None
     assert rig.window.ticket_screen.ahead.isHidden()
     assert rig.printer.printed[-1].waiting_ahead is None  # type: ignore[union-attr]
-    # The staff panel: server offline, one event waiting; the end-of-day sync says so.
+    # The staff panel: server offline, two events waiting; the end-of-day sync says so.
     w = rig.window
     w._open_staff_panel()
     server = w.staff_panel.status_labels["server"]
 
     def shown() -> bool:
         text = server.text()  # type: ignore[attr-defined]
-        return "离线" in text and "待传 / waiting 1" in text
+        return "离线" in text and "待传 / waiting 2" in text  # issued + printed
 
     qtbot.waitUntil(shown, timeout=10_000)
     assert w.staff_panel.sync.isEnabled()
@@ -132,7 +132,7 @@ def test_server_away_counts_left_out_numbers_from_leases_end_of_day_kept(
     with qtbot.waitSignal(sync.end_of_day_done, timeout=30_000) as blocker:
         click(qtbot, w.staff_panel.sync)
     result = blocker.args[0]
-    assert not result.complete and result.report.pending_events == 1
+    assert not result.complete and result.report.pending_events == 2
     assert percents and percents[-1] == 100
     report = w.staff_panel.sync_report.text()
     assert "下次再传" in report and "合计 / Tickets: 1" in report
