@@ -59,6 +59,8 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, str], None]
 _Step = TypeVar("_Step", bound=Callable[..., Any])
 ROSTER_LABEL_PREFIX = "hall:"
+#: Pause between batches of a long drain, so the GUI thread gets the interpreter lock.
+BATCH_PAUSE_S = 0.005
 
 
 @dataclass(frozen=True)
@@ -316,6 +318,7 @@ class SyncEngine:
                     if answer.status == EventStatus.DUPLICATE:
                         duplicates += 1
             sync_state.mark_sent(self.db, self.clock, acked, refused)
+            time.sleep(BATCH_PAUSE_S)  # let the GUI thread have the interpreter lock
             sent += len(acked)
             rejected += len(refused)
             if progress is not None and total:

@@ -52,23 +52,22 @@ class OutboxStatus:
 
 def pending_events(db: Database, limit: int, *, urgent_only: bool = False) -> list[PendingEvent]:
     """The next unsent events: urgent first, then in the order they were written."""
+    table = OutboxEvent.__table__
+    query = select(table.c.id, table.c.kind, table.c.payload, table.c.urgent, table.c.created_at)
+    query = query.where(table.c.sent_at.is_(None))
+    if urgent_only:
+        query = query.where(table.c.urgent.is_(True))
+    query = query.order_by(table.c.urgent.desc(), table.c.created_at, table.c.id).limit(limit)
     with db.read() as session:
-        query = select(OutboxEvent).where(OutboxEvent.sent_at.is_(None))
-        if urgent_only:
-            query = query.where(OutboxEvent.urgent.is_(True))
-        rows = session.scalars(
-            query.order_by(OutboxEvent.urgent.desc(), OutboxEvent.created_at, OutboxEvent.id).limit(
-                limit
-            )
-        ).all()
-        events = []
-        for row in rows:
-            try:
-                payload = json.loads(row.payload)
-            except ValueError:
-                payload = {"unreadable": True}  # the server rejects it; staff see why
-            events.append(PendingEvent(row.id, row.kind, payload, row.urgent, row.created_at))
-        return events
+        rows = session.execute(query).all()
+    events = []
+    for event_id, kind, text, urgent, created_at in rows:
+        try:
+            payload = json.loads(text)
+        except ValueError:
+            payload = {"unreadable": True}  # the server rejects it; staff see why
+        events.append(PendingEvent(event_id, kind, payload, bool(urgent), created_at))
+    return events
 
 
 def has_urgent(db: Database) -> bool:
