@@ -129,8 +129,9 @@ class Ticket(Base):
 
     __tablename__ = "tickets"
     __table_args__ = (
-        Index("ix_tickets_queue", "hall_id", "day", "state", "priority", "issued_at"),
+        Index("ix_tickets_queue", "hall_id", "day", "state", "priority", "issued_at", "number"),
         Index("ix_tickets_service", "hall_id", "day", "service_code", "state"),
+        Index("ix_tickets_window", "hall_id", "window", "state"),
         UniqueConstraint("hall_id", "day", "number", name="uq_tickets_number"),
     )
 

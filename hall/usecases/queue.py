@@ -93,7 +93,7 @@ def _candidates(hall_id: int, day: date, services: list[str], priority: bool) ->
     query: Select[Ticket] = (
         select(Ticket)
         .where(Ticket.hall_id == hall_id, Ticket.day == day)
-        .where(Ticket.state == TicketState.WAITING, Ticket.priority.is_(priority))
+        .where(Ticket.state == TicketState.WAITING, Ticket.priority == priority)
         .order_by(Ticket.issued_at, Ticket.number)
         .limit(1)
         .with_for_update(skip_locked=True)

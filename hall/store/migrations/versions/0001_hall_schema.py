@@ -134,11 +134,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_tickets_queue", ["hall_id", "day", "state", "priority", "issued_at"], unique=False
+            "ix_tickets_queue",
+            ["hall_id", "day", "state", "priority", "issued_at", "number"],
+            unique=False,
         )
         batch_op.create_index(
             "ix_tickets_service", ["hall_id", "day", "service_code", "state"], unique=False
         )
+        batch_op.create_index("ix_tickets_window", ["hall_id", "window", "state"], unique=False)
 
     op.create_table(
         "windows",
@@ -282,6 +285,7 @@ def downgrade() -> None:
     op.drop_table("alerts")
     op.drop_table("windows")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.drop_index("ix_tickets_window")
         batch_op.drop_index("ix_tickets_service")
         batch_op.drop_index("ix_tickets_queue")
 
