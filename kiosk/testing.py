@@ -92,7 +92,7 @@ def build_rig(
         staff=StaffSection(pin_hash=pin_hash or hash_pin(STAFF_PIN)),
         server=server or ServerSection(),
     )
-    loaded = LoadedConfig(config=config, source=None, demo=False)
+    loaded = LoadedConfig(config=config, source=None, demo=False, key_folder=folder / "keys")
     clock = ManualClock(now or datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI))
     printer = FakeTicketPrinter() if fake_printer else None
     readers: list[FakeCardReader] = []

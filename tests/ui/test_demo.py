@@ -30,7 +30,8 @@ def demo_kiosk(tmp_path: Path, qtbot):
             }
         )
         kiosk = build_kiosk(
-            LoadedConfig(config=config, source=None, demo=True), speaker=RecordingSpeaker()
+            LoadedConfig(config=config, source=None, demo=True, key_folder=tmp_path / "keys"),
+            speaker=RecordingSpeaker(),
         )
         qtbot.addWidget(kiosk.window)
         kiosk.window.resize(1920, 1080)
