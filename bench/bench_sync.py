@@ -345,7 +345,9 @@ def bench_end_of_day(hall: Hall, work: Path, entries: int) -> float:
     prep = time.perf_counter()
     _publish(hall.db, name, key_id, rows, datetime.now(UTC), label="bench")
     print(f"    (hall published {entries:,} entries in {time.perf_counter() - prep:.1f} s)")
-    db = open_database(work / "eod.db")
+    from kiosk.store.keystore import FileKeyStore
+
+    db = open_database(work / "eod.db", keys=FileKeyStore(work / "eod-keys"))
     engine = engine_for(db, hall.url, token)
     started = time.perf_counter()
     result = engine.end_of_day(lambda p, t: None)

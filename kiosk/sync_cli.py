@@ -40,7 +40,8 @@ def run(args: argparse.Namespace, loaded: LoadedConfig) -> int:
     from kiosk.domain.catalogue import CatalogueError, parse_catalogue
     from kiosk.domain.clock import SystemClock
     from kiosk.services.sync_engine import open_engine, token_file_warning
-    from kiosk.store.db import StoreError, open_database
+    from kiosk.storage import open_kiosk_database
+    from kiosk.store.db import StoreError
     from sync.errors import SyncError
 
     if not loaded.config.server.url:
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace, loaded: LoadedConfig) -> int:
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
     clock = SystemClock(loaded.config.kiosk.timezone)
-    db = open_database(loaded.database_path, busy_timeout_s=loaded.config.database.busy_timeout_s)
+    db = open_kiosk_database(loaded)
     try:
         try:
             path = loaded.catalogue_path

@@ -29,6 +29,7 @@ from kiosk.domain.clock import SystemClock
 from kiosk.paths import assets_dir
 from kiosk.services.sync_engine import SyncEngine, SyncSettings
 from kiosk.store.db import Database, open_database
+from kiosk.store.keystore import FileKeyStore
 from sync.client import ClientSettings, HallClient
 
 #: The kiosk's default catalogue as the hall serves it.
@@ -116,7 +117,8 @@ def make_engine(
 
 @pytest.fixture
 def kiosk_db(tmp_path: Path) -> Iterator[Database]:
-    db = open_database(tmp_path / "kiosk.db")
+    """The kiosk's database, its keys in a folder of their own (as the config folder)."""
+    db = open_database(tmp_path / "kiosk.db", keys=FileKeyStore(tmp_path / "keys"))
     yield db
     db.close()
 

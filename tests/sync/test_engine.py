@@ -3,6 +3,7 @@ leased numbers offline, roster downloads."""
 
 from __future__ import annotations
 
+import base64
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -185,6 +186,11 @@ def test_roster_snapshot_delta_and_a_cut_download(
     publish(setup.server, setup.name, people[:40])
     assert "installed: 40 entries" in engine.pull_roster()
     assert lookup(kiosk_db, people[0])
+    # The hall's key is in the kiosk's key store, not in its database.
+    key = base64.b64decode(engine.client.roster_key().key_b64)
+    assert any(kiosk_db.keys.get(name) == key for name in kiosk_db.keys.names())
+    assert key not in kiosk_db.path.read_bytes()
+    assert all(key not in p.read_bytes() for p in kiosk_db.path.parent.glob("kiosk.db*"))
     assert "current" in engine.pull_roster()
     publish(setup.server, setup.name, people[10:50])  # same key: a delta
     assert "changes applied" in engine.pull_roster()
