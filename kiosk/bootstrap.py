@@ -190,7 +190,7 @@ def deb(_extra_args: list[str]) -> int:
 
 def demo(extra_args: list[str]) -> int:
     install_system_packages(APT_RUNTIME)
-    install_python_packages("")
+    install_python_packages("hall")  # the demo starts a hall server of its own
     if (
         sys.platform.startswith("linux")
         and not os.environ.get("DISPLAY")

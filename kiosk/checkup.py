@@ -238,7 +238,7 @@ def _server(loaded: LoadedConfig) -> CheckResult:
         return CheckResult("hall server", "OK", "none configured: stand-alone kiosk")
     from sync.probe import probe_server
 
-    token = str(getattr(server, "token", "") or "")  # server.token comes with the sync client
+    token = server.token
     probe = probe_server(server.url, token, timeout_s=server.timeout_s)
     if not probe.reachable:
         return CheckResult(

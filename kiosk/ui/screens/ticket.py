@@ -75,7 +75,13 @@ class TicketScreen(QWidget):
         self.location.setText(tr("ticket.go_to", lang, location=service.location(lang)))
         self.ahead.setVisible(ticket.waiting_ahead is not None)
         if ticket.waiting_ahead is not None:
-            self.ahead.setText(tr("ticket.ahead", lang, count=ticket.waiting_ahead))
+            minutes = getattr(outcome, "estimate_minutes", None)
+            if minutes is None:
+                self.ahead.setText(tr("ticket.ahead", lang, count=ticket.waiting_ahead))
+            else:
+                self.ahead.setText(
+                    tr("ticket.ahead_wait", lang, count=ticket.waiting_ahead, minutes=minutes)
+                )
         if not outcome.printed:
             self.take.setText(tr("ticket.not_printed", lang))
             self.take.setStyleSheet(f"color: {theme.WARNING};")
