@@ -21,6 +21,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from kiosk.config import LoadedConfig, ServerSection
 
@@ -39,11 +40,15 @@ class DemoHall:
     process: subprocess.Popen[bytes]
     kiosk_token: str
     counter_token: str
+    display_path: str = ""
 
     def urls(self) -> list[str]:
         api = f"{self.url}/api/v1"
         return [
             f"hall server:      {self.url}  (data in {self.folder})",
+            f"hall pages:       {self.url}/counter  /helpers  /reports  /admin"
+            f"  (demo login {DEMO_USER} / {DEMO_PASSWORD})",
+            f"hall display:     {self.url}{self.display_path}",
             f"API documents:    {self.url}/docs",
             f"helper alerts:    curl -H 'Authorization: Bearer {self.counter_token}' {api}/alerts",
             f"queue:            curl -H 'Authorization: Bearer {self.counter_token}' {api}/queue",
@@ -57,6 +62,11 @@ class DemoHall:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+#: The demo hall's staff account for its pages (demo only; printed at start).
+DEMO_USER = "demo"
+DEMO_PASSWORD = "demo-hall"
 
 
 def _free_port() -> int:
@@ -77,6 +87,7 @@ from hall.keys import KeyStore
 from hall.store.db import open_database
 from hall.usecases import halls
 url, keys, name, catalogue = sys.argv[1:5]
+DEMO_USER, DEMO_PASSWORD = sys.argv[7:9]
 now = datetime.now(UTC)
 db = open_database(url)
 try:
@@ -90,6 +101,16 @@ for role, client in (("kiosk", sys.argv[5]), ("counter", sys.argv[6])):
     except Conflict:
         tokens[role] = halls.rotate_token(db, name, client, role, now)
 halls.set_catalogue(db, name, _catalogue_data(Path(catalogue)))
+from hall.usecases import displays, users
+try:  # the pages' demo account (demo only: a real hall adds staff with `hall user add`)
+    users.add_user(db, DEMO_USER, "admin", DEMO_PASSWORD, name, now)
+except Conflict:
+    pass
+try:
+    tokens["display"] = displays.add_display(db, name, "demo-tv", now)
+except Conflict:
+    displays.revoke_display(db, name, "demo-tv", now)
+    tokens["display"] = displays.add_display(db, name, "demo-tv-" + now.strftime("%H%M%S"), now)
 db.close()
 print(json.dumps(tokens))
 """
@@ -110,13 +131,14 @@ def start_demo_hall(loaded: LoadedConfig) -> DemoHall | None:
         made = subprocess.run(
             [sys.executable, "-c", _SET_UP, f"sqlite:///{folder / 'hall.db'}",
              str(folder / "keys"), HALL_NAME, str(loaded.catalogue_path), KIOSK_NAME,
-             COUNTER_NAME],
+             COUNTER_NAME, DEMO_USER, DEMO_PASSWORD],
             capture_output=True, text=True, timeout=60,
         )  # fmt: skip
         if made.returncode != 0:
             raise RuntimeError(made.stderr.strip().splitlines()[-1] if made.stderr else "failed")
         tokens = json.loads(made.stdout.strip().splitlines()[-1])
         kiosk_token, counter_token = tokens["kiosk"], tokens["counter"]
+        display_path = f"/display/{quote(HALL_NAME, safe='')}?token={tokens['display']}"
     except (OSError, RuntimeError, ValueError, KeyError, subprocess.SubprocessError) as e:
         log.warning("demo: hall server not set up: %s", e)
         return None
@@ -146,7 +168,7 @@ def start_demo_hall(loaded: LoadedConfig) -> DemoHall | None:
             log.warning("demo: hall server did not start; see %s", folder / "server.log")
             return None
         time.sleep(0.1)
-    hall = DemoHall(url, folder, process, kiosk_token, counter_token)
+    hall = DemoHall(url, folder, process, kiosk_token, counter_token, display_path)
     (folder / "demo.json").write_text(json.dumps({"url": url}), encoding="utf-8")
     return hall
 

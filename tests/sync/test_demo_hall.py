@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 
 from kiosk.config import KioskSection, LoadedConfig, demo_config
-from kiosk.demo_hall import with_demo_hall
+from kiosk.demo_hall import DEMO_PASSWORD, DEMO_USER, with_demo_hall
 from kiosk.domain.clock import SystemClock
 from kiosk.domain.ticket import TicketRequest
 from kiosk.services.sync_engine import open_engine
@@ -44,6 +44,17 @@ def test_demo_starts_its_hall_and_an_l_ticket_reaches_it(tmp_path: Path, capsys)
         assert [a["number"] for a in answer.json()["alerts"]] == [ticket.number]
         engine.client.close()
         db.close()
+        # The pages: the printed demo account logs in, the printed display link opens.
+        assert f"{hall.url}{hall.display_path}" in printed and "/counter" in printed
+        with httpx.Client(base_url=hall.url) as browser:
+            browser.get("/login")
+            form = {"name": DEMO_USER, "password": DEMO_PASSWORD}
+            form["csrf_token"] = str(browser.cookies["hall_csrf"])
+            assert browser.post("/login", data=form).status_code in (200, 303)
+            page = browser.get("/helpers")
+            assert page.status_code == 200 and "helpers" in page.text.lower()
+            shown = browser.get(hall.display_path, follow_redirects=True)
+            assert shown.status_code == 200 and "Demo hall" in shown.text
     finally:
         hall.shutdown()
     assert hall.process.poll() is not None
