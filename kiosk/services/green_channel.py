@@ -25,6 +25,7 @@ from kiosk.domain.eligibility import REASON_STAFF, AgeRule, Decision, RosterMatc
 from kiosk.domain.ticket import TicketRequest
 from kiosk.services.worker import ResourceWorker
 from kiosk.store import roster as roster_store
+from kiosk.store import tickets as ticket_store
 from kiosk.store.db import Database
 from kiosk.store.secrets import TICKET_KEY, local_key, person_hash
 from roster.priority_card import (
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 REASON_UNKNOWN_CARD = "unknown_card"
 REASON_UNSIGNED_SCAN = "unsigned_scan"
 REASON_BAD_PRIORITY_CARD = "bad_priority_card"
+REASON_DAILY_LIMIT = "daily_limit"
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class GreenChannelRules:
     trust_scanned_numbers: bool = False
     #: Hall keys that scanned priority cards must be signed with (key id -> key).
     priority_card_keys: Mapping[str, Ed25519PublicKey] = field(default_factory=dict)
+    #: Priority tickets one person gets per day; the card result says when it is used.
+    max_priority_tickets_per_day: int = 3
 
 
 #: What a line device may send: a service-card code or a hall-signed priority card.
@@ -178,6 +182,14 @@ class GreenChannelService(QObject):
                 birth = None
         id_hash = self._hash(id_number)
         decision = self._decide(id_number, birth, expired, signed)
+        if decision.eligible:
+            # Said at the card, before the service choice: never "you may use the green
+            # channel" followed by a normal ticket.
+            used = ticket_store.priority_tickets_today(self._db, today, id_hash)
+            if used >= self._rules.max_priority_tickets_per_day:
+                decision = Decision(
+                    False, REASON_DAILY_LIMIT, None, decision.age, decision.card_expired
+                )
         ident = Identification(
             decision, id_hash, mask_id_number(id_number), mask_name(name), source
         )

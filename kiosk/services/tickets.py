@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from kiosk.domain.catalogue import Catalogue, Service
+from kiosk.domain.catalogue import Availability, Catalogue, Service
 from kiosk.domain.clock import Clock, business_day
 from kiosk.domain.ticket import IssuedTicket, TicketRequest
 from kiosk.services.worker import ResourceWorker
@@ -27,6 +27,8 @@ from printer.ticket import TicketContent
 
 log = logging.getLogger(__name__)
 
+PRIORITY_FOOTER = "请留意叫号，过号请找工作人员 / Missed your number? Please ask staff"
+
 #: Longest pause between attempts to mark a printed ticket in a locked database.
 MARK_PRINTED_MAX_DELAY_MS = 30_000
 
@@ -40,6 +42,9 @@ class TicketSettings:
     footer: str = ""
     open_local_blocks: bool = True
     max_priority_tickets_per_day: int = 3
+    #: The footer of an L ticket: an elderly visitor who missed the call goes to staff,
+    #: they do not queue again.
+    priority_footer: str = PRIORITY_FOOTER
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,8 @@ class IssueOutcome:
     printer_status: PrinterStatus = PrinterStatus.UNKNOWN
     #: Set when a priority request became a normal ticket, e.g. "daily_limit".
     downgraded: str | None = None
+    #: True in ``ticket_allocated``: the number exists, the paper is on its way.
+    printing: bool = False
 
 
 class OutOfService(Exception):
@@ -62,6 +69,19 @@ class OutOfService(Exception):
         self.status = status
 
 
+class ServiceUnavailable(Exception):
+    """This service issues no ticket now (outside its hours, or today's quota is used);
+    no number was used. The printer is fine: the visitor may choose another service."""
+
+    def __init__(self, service: Service, availability: Availability) -> None:
+        super().__init__(f"{service.code}: {availability.reason}")
+        self.service = service
+        self.availability = availability
+
+
+QUOTA_USED = "quota_used"
+
+
 def ticket_content(
     ticket: IssuedTicket, service: Service, settings: TicketSettings, *, reprint: bool = False
 ) -> TicketContent:
@@ -69,8 +89,8 @@ def ticket_content(
         number=ticket.number,
         service_name_zh=service.name_zh,
         service_name_en=service.name_en,
-        location_zh=service.location_zh,
-        location_en=service.location_en,
+        location_zh=service.priority_place("zh") if ticket.priority else service.location_zh,
+        location_en=service.priority_place("en") if ticket.priority else service.location_en,
         issued_at=ticket.issued_at,
         ticket_id=ticket.id,
         hall_name=settings.hall_name,
@@ -78,17 +98,23 @@ def ticket_content(
         priority=ticket.priority,
         waiting_ahead=ticket.waiting_ahead,
         qr_url_prefix=settings.qr_url_prefix,
-        footer=settings.footer,
+        footer=settings.priority_footer if ticket.priority else settings.footer,
         reprint=reprint,
     )
 
 
 class TicketService(QObject):
+    #: The number is allocated and committed; the paper is still to come (IssueOutcome
+    #: with ``printed=False`` and ``printing=True``). The screen shows the number at once.
+    ticket_allocated = Signal(object)  # IssueOutcome
+    #: The print finished (or failed): the final IssueOutcome.
     ticket_issued = Signal(object)  # IssueOutcome
     issue_refused = Signal(object)  # OutOfService
     issue_failed = Signal(str)  # unexpected error, already logged
+    issue_declined = Signal(object)  # ServiceUnavailable
     printer_status_changed = Signal(object)  # PrinterStatus
     busy_changed = Signal(bool)
+    _allocated = Signal(object)  # IssueOutcome, from the worker thread
 
     def __init__(
         self,
@@ -108,8 +134,13 @@ class TicketService(QObject):
         self._worker = ResourceWorker("printer", self)
         self._journal = PrintJournal.beside(db.path)
         self._busy = False
+        #: Services whose daily quota is used up, per day (GUI thread only).
+        self._used_up: dict[date, set[str]] = {}
         self.printer_status = PrinterStatus.UNKNOWN
         self._recorded_status: PrinterStatus | None = None  # worker thread only
+        # Emitted on the printer worker right after the number is committed; queued to the
+        # GUI thread, where it becomes ticket_allocated before the printer has the bytes.
+        self._allocated.connect(self._on_allocated)
         self._poll = QTimer(self)
         self._poll.setInterval(15_000)
         self._poll.timeout.connect(self.refresh_printer_status)
@@ -145,6 +176,14 @@ class TicketService(QObject):
 
     def today(self) -> date:
         return business_day(self._clock.now())
+
+    def availability(self, service: Service) -> Availability:
+        """Whether ``service`` issues tickets now, as far as the kiosk knows without a
+        database read (hours, and a quota found used up today). Never blocks."""
+        now = self._clock.now()
+        if service.code in self._used_up.get(business_day(now), set()):
+            return Availability(False, QUOTA_USED, service.availability(now).opens_at)
+        return service.availability(now)
 
     # -- slots -------------------------------------------------------------------
 
@@ -199,16 +238,35 @@ class TicketService(QObject):
         return status
 
     def _print(
-        self, ticket: IssuedTicket, service: Service, reprint: bool, status: PrinterStatus
+        self,
+        ticket: IssuedTicket,
+        service: Service,
+        reprint: bool,
+        status: PrinterStatus,
+        downgraded: str | None = None,
     ) -> IssueOutcome:
         content = ticket_content(ticket, service, self._settings, reprint=reprint)
+        # The number is safe in the database: the visitor sees it now, whatever the printer.
+        self._allocated.emit(
+            IssueOutcome(ticket, service, False, None, reprint, status, downgraded, printing=True)
+        )
         try:
             self._printer.print_ticket(content)
         except PrinterError as e:
             log.error("ticket %s not printed: %s", ticket.number, e)
             ticket_store.mark_print_failed(self._db, ticket.id, str(e))
+            # Staff hear of it even if nobody looks at the kiosk's panel.
+            outbox.add_event(
+                self._db,
+                self._clock,
+                "kiosk.print_failed",
+                {"kiosk_id": self._settings.kiosk_id, "number": ticket.number, "error": str(e)},
+                urgent=True,
+            )
             failed = replace(ticket, print_state="failed")
-            return IssueOutcome(failed, service, False, str(e), reprint, PrinterStatus.ERROR)
+            return IssueOutcome(
+                failed, service, False, str(e), reprint, PrinterStatus.ERROR, downgraded
+            )
         # The paper is out: that is final. Note it where no lock can stop us; if the
         # database is busy, it catches up in the background after the visitor has seen
         # the number.
@@ -220,10 +278,14 @@ class TicketService(QObject):
         except StoreError as e:
             self._submit_mark_printed(ticket.id, printed_at, error=e)
         printed = replace(ticket, print_state="printed")
-        return IssueOutcome(printed, service, True, None, reprint, status)
+        return IssueOutcome(printed, service, True, None, reprint, status, downgraded)
 
     def _issue_job(self, request: TicketRequest) -> IssueOutcome:
         service = self._catalogue.by_code(request.service_code)
+        now = self._clock.now()
+        hours = service.availability(now)
+        if not hours.open:
+            raise ServiceUnavailable(service, hours)
         status = self._check_printer()
         downgraded = None
         if request.priority and request.id_hash:
@@ -240,6 +302,13 @@ class TicketService(QObject):
             if used >= self._settings.max_priority_tickets_per_day and not request.staff:
                 downgraded = "daily_limit"
                 request = replace(request, priority=False, category=None, reason=downgraded)
+        if service.daily_quota is not None:
+            issued_today = ticket_store.counts_by_service(self._db, business_day(now))
+            if issued_today.get(service.code, 0) >= service.daily_quota:
+                log.info("%s: today's quota of %d is used", service.code, service.daily_quota)
+                tomorrow = now.replace(hour=23, minute=59) + timedelta(minutes=1)
+                opens = service.availability(tomorrow).opens_at or tomorrow
+                raise ServiceUnavailable(service, Availability(False, QUOTA_USED, opens))
         ticket = ticket_store.issue_ticket(
             self._db,
             self._clock,
@@ -249,7 +318,7 @@ class TicketService(QObject):
             open_local_blocks=self._settings.open_local_blocks,
         )
         log.info("issued %s for %s", ticket.number, service.code)
-        return replace(self._print(ticket, service, False, status), downgraded=downgraded)
+        return self._print(ticket, service, False, status, downgraded)
 
     def _reprint_job(self, ticket_id: str) -> IssueOutcome:
         status = self._check_printer()
@@ -290,6 +359,9 @@ class TicketService(QObject):
         self._busy = busy
         self.busy_changed.emit(busy)
 
+    def _on_allocated(self, outcome: IssueOutcome) -> None:
+        self.ticket_allocated.emit(outcome)
+
     def _issued(self, outcome: IssueOutcome) -> None:
         self._set_busy(False)
         self._status_read(outcome.printer_status)
@@ -297,7 +369,11 @@ class TicketService(QObject):
 
     def _failed(self, error: BaseException) -> None:
         self._set_busy(False)
-        if isinstance(error, OutOfService):
+        if isinstance(error, ServiceUnavailable):
+            if error.availability.reason == QUOTA_USED:
+                self._used_up.setdefault(self.today(), set()).add(error.service.code)
+            self.issue_declined.emit(error)
+        elif isinstance(error, OutOfService):
             log.warning("ticket refused: printer %s", error.status.value)
             self._status_read(error.status)
             self.issue_refused.emit(error)

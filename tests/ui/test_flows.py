@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from idreader.testing import make_card
 from kiosk.logsetup import setup_logging
-from kiosk.store.models import StaffAudit, Ticket
+from kiosk.store.models import OutboxEvent, StaffAudit, Ticket
 from kiosk.testing import STAFF_PIN, TODAY
-from kiosk.ui import theme
+from kiosk.ui.screens.staff import STATUS_LEVELS
 from printer.status import PrinterStatus
 
 MEDICAL = "medical_insurance"
@@ -172,9 +172,14 @@ def test_print_failure_part_way_keeps_the_ticket_for_reprint(qtbot, rig):
     click(qtbot, w.home.tiles[MEDICAL])
     outcome = issued(qtbot, rig, lambda: click(qtbot, w.card_screen.normal))
     assert not outcome.printed
-    assert "没有打印出来" in w.ticket_screen.take.text()
+    assert "没有打出来" in w.ticket_screen.take.text()
+    assert "号票没有打出来，请找工作人员" in rig.speaker.said[-1][0]
+    assert "A 零 零 一" in rig.speaker.said[-1][0]
     (row,) = tickets_in_db(rig)
     assert row.print_state == "failed"
+    with rig.db.read() as s:  # staff hear of it (urgent, for the hall server)
+        event = s.scalars(select(OutboxEvent).where(OutboxEvent.kind == "kiosk.print_failed")).one()
+    assert event.urgent and "A001" in event.payload
 
 
 def test_reader_unplugged_sends_priority_visitors_to_staff(qtbot, rig):
@@ -273,7 +278,7 @@ def test_staff_panel_counts_reprint_void_and_manual_identification(qtbot, rig):
     with qtbot.waitSignal(rig.kiosk.services.staff.summary_loaded, timeout=10_000):
         assert enter_pin(qtbot, rig, STAFF_PIN).ok
     assert w.current() is w.staff_panel
-    assert "医疗保险: 1" in w.staff_panel.counts.text()
+    assert "医疗保险: 1" in w.staff_panel.counts_text()
     assert w.staff_panel.recent.count() == 1
     w.staff_panel.recent.setCurrentRow(0)
     with qtbot.waitSignal(rig.kiosk.services.staff.summary_loaded, timeout=10_000):
@@ -281,8 +286,16 @@ def test_staff_panel_counts_reprint_void_and_manual_identification(qtbot, rig):
     assert rig.printer.printed[-1].reprint and rig.printer.printed[-1].number == "A001"
     assert w.current() is w.staff_panel  # a staff reprint stays on the panel
     w.staff_panel.recent.setCurrentRow(0)
+    click(qtbot, w.staff_panel.void)  # asks first, and for a reason
+    panel = w.staff_panel
+    assert panel.void_confirm.isVisibleTo(w) and "A001" in panel.void_question.text()
+    assert not panel.void_ok.isEnabled()
+    click(qtbot, panel.void_cancel)
+    assert not panel.void_confirm.isVisibleTo(w) and "已作废" not in panel.recent.item(0).text()
+    click(qtbot, panel.void)
+    click(qtbot, panel.void_reasons["left"])
     with qtbot.waitSignal(rig.kiosk.services.staff.summary_loaded, timeout=10_000):
-        click(qtbot, w.staff_panel.void)
+        click(qtbot, panel.void_ok)
     assert "已作废" in w.staff_panel.recent.item(0).text()
 
     # manual identification: a visitor who forgot the card
@@ -305,7 +318,8 @@ def test_staff_panel_counts_reprint_void_and_manual_identification(qtbot, rig):
     assert (manual[0].staff, manual[0].reason) == ("0427", "forgot_card")
     assert manual[0].ticket_id == outcome.ticket.id
     assert manual[0].id_masked.endswith(person.id_number[-4:])
-    assert any(a.action == "void" and a.ticket_id == first.ticket.id for a in audits)
+    (void,) = [a for a in audits if a.action == "void"]
+    assert (void.ticket_id, void.reason) == (first.ticket.id, "left")
 
 
 def test_no_plain_id_number_in_database_wal_or_logs(qtbot, rig, tmp_path):
@@ -360,8 +374,6 @@ def test_tap_prints_to_the_preview_folder(qtbot, rig_factory, tmp_path):
 
 
 def test_paper_near_end_prints_and_tells_staff(qtbot, rig):
-    from kiosk.store.models import OutboxEvent
-
     rig.printer.set_status(PrinterStatus.PAPER_NEAR_END)
     w = rig.window
     click(qtbot, w.home.tiles[MEDICAL])
@@ -376,7 +388,8 @@ def test_paper_near_end_prints_and_tells_staff(qtbot, rig):
     enter_pin(qtbot, rig, STAFF_PIN)
     status = w.staff_panel.status_labels["printer"]
     assert "即将用完" in status.text() and "paper_near_end" in status.text()
-    assert theme.WARNING in status.styleSheet()
+    colour, word = STATUS_LEVELS["warn"]
+    assert colour in status.styleSheet() and status.text().startswith(word)
 
 
 def test_ticket_cut_off_by_a_crash_is_offered_for_reprint(qtbot, tmp_path):
