@@ -472,7 +472,8 @@ class KioskWindow(QWidget):
         self.result_screen.set_busy(True)
         self.card_screen.normal.setEnabled(False)
         self.tickets.issue(request)
-        self._say("printing")
+        # No prompt here: the number comes within a few ms and is said then (synthesis
+        # of a prompt that is cut off at once would only take CPU from the allocation).
 
     # -- identification ----------------------------------------------------------------------
 
