@@ -728,7 +728,13 @@ class KioskWindow(QWidget):
         portrait = event.size().height() > event.size().width()
         if portrait != self._portrait:
             self._portrait = portrait
-            for screen in (self.home, self.result_screen, self.card_screen, self.manual_screen):
+            for screen in (
+                self.home,
+                self.result_screen,
+                self.card_screen,
+                self.manual_screen,
+                self.ticket_screen,
+            ):
                 screen.set_portrait(portrait)
         super().resizeEvent(event)
 

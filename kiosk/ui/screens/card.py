@@ -107,6 +107,9 @@ class CardScreen(QWidget):
             self.title.setText(tr("card.title", lang))
         if self._no_card:
             self.show_notice(tr("card.no_card_help", lang))
+        # Without a card the drawing of one gives way to the way on (room on any screen).
+        self.animation.setVisible(not self._no_card)
+        self.hint.setVisible(not self._no_card)
         self.hint.setText(tr("card.reading" if self._reading else "card.hint", lang))
         self.no_card.setText(tr("card.no_card", lang))
         key = "offer.normal" if service is not None else "card.take_normal"

@@ -89,6 +89,8 @@ class HomeScreen(QWidget):
         """An outcome with its next step, large, above the tiles ("" hides it)."""
         self.notice_text.setText(text)
         self.notice.setVisible(bool(text))
+        # The notice stands where the title was: the tiles keep their room.
+        self.title.setVisible(not text and not self.busy.isVisibleTo(self))
 
     def set_reader_available(self, available: bool) -> None:
         self._reader_available = available
@@ -99,7 +101,7 @@ class HomeScreen(QWidget):
         if busy == self.busy.isVisibleTo(self):
             return
         self.busy.setVisible(busy)
-        self.title.setVisible(not busy)
+        self.title.setVisible(not busy and self.notice.isHidden())
         self.grid.set_enabled(not busy)
         self.green_button.setEnabled(not busy)
 

@@ -305,7 +305,9 @@ class StaffPanel(QWidget):
         self.recent.setObjectName("RecentTickets")
         self.recent.setFont(theme.font(theme.TEXT_PX - 6))
         tickets.addWidget(self.recent, 1)
-        row = QHBoxLayout()
+        self.ticket_actions = QWidget()
+        row = QHBoxLayout(self.ticket_actions)
+        row.setContentsMargins(0, 0, 0, 0)
         self.reprint = big_button("补打 / Reprint", min_height=80)
         self.reprint.setObjectName("StaffReprint")
         self.void = big_button("作废 / Void", min_height=80)
@@ -314,17 +316,18 @@ class StaffPanel(QWidget):
         self.void.clicked.connect(self._ask_void)
         row.addWidget(self.reprint)
         row.addWidget(self.void)
-        tickets.addLayout(row)
+        tickets.addWidget(self.ticket_actions)
         # Void asks first: which ticket, and why (the reason goes into the audit).
         self.void_confirm = QFrame()
         self.void_confirm.setObjectName("TicketCard")
         confirm = QGridLayout(self.void_confirm)
         self.void_question = label(px=theme.TEXT_PX - 4, bold=True)
+        self.void_question.setWordWrap(True)
         self.void_question.setObjectName("VoidQuestion")
         confirm.addWidget(self.void_question, 0, 0, 1, 2)
         self.void_reasons: dict[str, QPushButton] = {}
         for index, (code, zh, en) in enumerate(VOID_REASONS):
-            button = big_button(f"{zh} / {en}", px=theme.TEXT_PX - 10, min_height=64)
+            button = big_button(f"{zh}\n{en}", px=theme.TEXT_PX - 8, min_height=90)
             button.setObjectName(f"void_{code}")
             button.setCheckable(True)
             button.clicked.connect(lambda _=False, c=code: self._pick_void_reason(c))
@@ -378,6 +381,9 @@ class StaffPanel(QWidget):
         number = item.text().split()[0]
         self.void_question.setText(f"作废 {number}？请选择原因 / Void {number}? Pick a reason")
         self._pick_void_reason("")
+        # The question takes the place of the list, so it has room on any screen.
+        self.recent.hide()
+        self.ticket_actions.hide()
         self.void_confirm.show()
 
     def _pick_void_reason(self, code: str) -> None:
@@ -394,6 +400,8 @@ class StaffPanel(QWidget):
     def _cancel_void(self) -> None:
         self._void_ticket = None
         self.void_confirm.hide()
+        self.recent.show()
+        self.ticket_actions.show()
 
     def _answer_help(self) -> None:
         item = self.help_list.currentItem() or self.help_list.item(0)

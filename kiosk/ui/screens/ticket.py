@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
 
 from kiosk.ui import theme
@@ -36,6 +37,7 @@ class TicketScreen(QWidget):
         self.caption = label(px=theme.TITLE_PX)
         self.number = label(px=theme.NUMBER_PX, bold=True)
         self.number.setObjectName("TicketNumber")
+        self._portrait = False
         self.number.setStyleSheet(f"color: {theme.ACCENT};")
         self.service = label(px=theme.TITLE_PX, bold=True)
         self.priority = label(px=theme.TEXT_PX + 6, bold=True)
@@ -69,6 +71,10 @@ class TicketScreen(QWidget):
         self._note = note
         self.retranslate(lang)
 
+    def set_portrait(self, portrait: bool) -> None:
+        self._portrait = portrait
+        self.retranslate(self._lang)
+
     def retranslate(self, lang: str) -> None:
         self._lang = lang
         self.done_button.setText(tr("ticket.done", lang))
@@ -78,6 +84,11 @@ class TicketScreen(QWidget):
         ticket, service = outcome.ticket, outcome.service
         self.notice.setVisible(bool(self._note))
         self.note.setText(self._note)
+        # A landscape screen has no room for the full-size number under a notice: a
+        # smaller one, never squeezed (a squeezed label clips the glyphs' tops).
+        size = theme.NUMBER_PX if self._portrait or not self._note else theme.NUMBER_PX * 3 // 4
+        self.number.setFont(theme.font(size, bold=True))
+        self.number.setMinimumHeight(QFontMetrics(self.number.font()).height())
         self.caption.setText(tr("ticket.your_number", lang))
         self.number.setText(ticket.number)
         self.service.setText(f"{service.name_zh}  {service.name_en}")
