@@ -176,6 +176,20 @@ def screens(rig: KioskRig) -> tuple[dict[str, Callable[[str], None]], Callable[[
         w.staff_panel.recent.setCurrentRow(0)
         w.staff_panel._ask_void()
 
+    def manual_preview(lang: str) -> None:
+        from kiosk.domain.eligibility import Category, RosterMatch
+        from kiosk.services.green_channel import ManualPreview
+
+        w.manual_screen.reset()
+        w.manual_screen.staff_entry.setText("0427")
+        w.manual_screen.id_pad.entry.setText(senior.id_number)
+        w.manual_screen._pick("forgot_card")
+        match = RosterMatch(Category.SUBSISTENCE, None, date(2027, 6, 30))
+        decision = decide([match], senior.birth_date, today, AgeRule())
+        masked = senior.id_number[:4] + "*" * 10 + senior.id_number[-4:]
+        w.manual_screen.show_preview(ManualPreview(masked, (match,), decision.age, decision))
+        w.show_screen_for_docs(w.manual_screen, lang)
+
     def reset() -> None:
         rig.clock.set(OPEN)
         w.idle_warning.hide()
@@ -208,6 +222,7 @@ def screens(rig: KioskRig) -> tuple[dict[str, Callable[[str], None]], Callable[[
         "20-closed-hours": closed_hours,
         "21-listen-mode": listen_mode,
         "22-staff-help-and-void": staff_help,
+        "23-staff-manual-id-check": manual_preview,
     }, reset
 
 

@@ -88,7 +88,18 @@ class Identification:
         )
 
 
+@dataclass(frozen=True)
+class ManualPreview:
+    """What the roster and the age rule say about a typed ID number (masked only)."""
+
+    id_masked: str
+    matches: tuple[RosterMatch, ...]
+    age: int | None
+    decision: Decision
+
+
 class GreenChannelService(QObject):
+    manual_previewed = Signal(object)  # ManualPreview
     identifying = Signal()
     identified = Signal(object)  # Identification
     identification_failed = Signal(str)  # reason key for the screen
@@ -128,7 +139,25 @@ class GreenChannelService(QObject):
             lambda: self._manual_job(id_number, staff, reason), self._done, self._failed
         )
 
+    @Slot(str)
+    def preview_manual(self, id_number: str) -> None:
+        """Before staff vouch for someone: what do the roster and the age rule say?"""
+        self._worker.submit(
+            lambda: self._preview_job(id_number), self.manual_previewed.emit, self._failed
+        )
+
     # -- worker thread ------------------------------------------------------------
+
+    def _preview_job(self, id_number: str) -> ManualPreview:
+        today = self._today()
+        try:
+            number = validate_id_number(id_number, today)
+        except InvalidIdNumber as e:
+            raise LookupError("invalid_id_number") from e
+        matches = tuple(roster_store.lookup(self._db, number, today=today))
+        birth = birth_date_of(number)
+        decision = decide(matches, birth, today, self._rules.age_rule)
+        return ManualPreview(mask_id_number(number), matches, decision.age, decision)
 
     def _today(self) -> date:
         return business_day(self._clock.now())

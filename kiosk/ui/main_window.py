@@ -180,6 +180,8 @@ class KioskWindow(QWidget):
         self.staff_panel.manual_requested.connect(self._open_manual)
         self.staff_panel.exit_requested.connect(self.exit_to_desktop)
         self.manual_screen.identify.connect(services.green.identify_manual)
+        self.manual_screen.preview.connect(services.green.preview_manual)
+        services.green.manual_previewed.connect(self.manual_screen.show_preview)
         self.manual_screen.cancelled.connect(self._open_staff_panel)
 
         self.tickets.ticket_allocated.connect(self._on_ticket_allocated)

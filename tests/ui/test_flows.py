@@ -306,6 +306,12 @@ def test_staff_panel_counts_reprint_void_and_manual_identification(qtbot, rig):
     click(qtbot, w.manual_screen.id_field)
     w.manual_screen.id_pad.type_text(person.id_number)
     click(qtbot, w.manual_screen.reason_buttons["forgot_card"])
+    # first what the roster and the age rule say, then staff confirm
+    with qtbot.waitSignal(rig.kiosk.services.green.manual_previewed, timeout=10_000):
+        click(qtbot, w.manual_screen.go)
+    shown = w.manual_screen.message.text()
+    assert "不在名单上" in shown and "年龄：36 岁" in shown  # born 1990-05-17
+    assert person.id_number not in shown and person.id_number[-4:] in shown
     ident = identified(qtbot, rig, lambda: click(qtbot, w.manual_screen.go))
     assert ident.eligible and ident.decision.reason == "staff"
     assert w.current() is w.result_screen
@@ -340,6 +346,9 @@ def test_no_plain_id_number_in_database_wal_or_logs(qtbot, rig, tmp_path):
         click(qtbot, w.manual_screen.id_field)
         w.manual_screen.id_pad.type_text(card.id_number)
         click(qtbot, w.manual_screen.reason_buttons["card_unreadable"])
+        with qtbot.waitSignal(rig.kiosk.services.green.manual_previewed, timeout=10_000):
+            click(qtbot, w.manual_screen.go)
+        assert "低保" in w.manual_screen.message.text()  # on the roster: said so
         identified(qtbot, rig, lambda: click(qtbot, w.manual_screen.go))
     finally:
         for handler in root.handlers:

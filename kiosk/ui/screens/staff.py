@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -133,6 +134,7 @@ class ManualIdScreen(QWidget):
     """Staff type a visitor's ID number (or none) and their own staff number."""
 
     identify = Signal(object, str, str)  # id_number or None, staff number, reason
+    preview = Signal(str)  # id_number: what do the roster and the age rule say?
     cancelled = Signal()
 
     def __init__(self) -> None:
@@ -172,14 +174,16 @@ class ManualIdScreen(QWidget):
         right = QVBoxLayout()
         self.reason_buttons: dict[str, QPushButton] = {}
         for code, zh, en in MANUAL_REASONS:
-            button = big_button(f"{zh}\n{en}", px=theme.TEXT_PX - 8, min_height=110)
+            button = big_button(f"{zh}\n{en}", px=theme.TEXT_PX - 8, min_height=84)
             button.setObjectName(f"reason_{code}")
             button.setCheckable(True)
             button.clicked.connect(lambda _=False, c=code: self._pick(c))
             self.reason_buttons[code] = button
             right.addWidget(button)
-        self.message = label(px=theme.TEXT_PX)
+        self.message = label(px=theme.TEXT_PX - 8)
         self.message.setObjectName("ManualMessage")
+        # Room for the roster/age check (five lines) without squeezing.
+        self.message.setMinimumHeight(QFontMetrics(self.message.font()).lineSpacing() * 6)
         right.addWidget(self.message)
         self.go = big_button("发绿色通道号 / Issue priority", min_height=110)
         self.go.setObjectName("ManualIssue")
@@ -190,6 +194,8 @@ class ManualIdScreen(QWidget):
         right.addWidget(self.cancel)
         root.addLayout(right, 2)
         self._reason = ""
+        #: The number whose roster/age result staff have seen (they confirm after it).
+        self._previewed: str | None = None
 
     def set_portrait(self, portrait: bool) -> None:
         self._root.setDirection(
@@ -197,6 +203,7 @@ class ManualIdScreen(QWidget):
         )
 
     def reset(self) -> None:
+        self._previewed = None
         self.id_pad.clear()
         self.staff_entry.clear()
         self._pick("")
@@ -219,7 +226,35 @@ class ManualIdScreen(QWidget):
             self.message.setText("请填写工号并选择原因 / Staff number and reason are required")
             return
         number = self.id_pad.entry.text().strip() or None
+        if number is not None and number != self._previewed:
+            # First what the roster and the age rule say; the next tap confirms.
+            self.message.setText("正在查询名单…… / Checking the roster…")
+            self.preview.emit(number)
+            return
         self.identify.emit(number, staff, self._reason)
+
+    def show_preview(self, preview: object) -> None:
+        """Roster and age rule for the typed number, then staff confirm (tap again)."""
+        self._previewed = self.id_pad.entry.text().strip()
+        matches = getattr(preview, "matches", ())
+        lines = [f"{getattr(preview, 'id_masked', '')}"]
+        if matches:
+            for match in matches:
+                until = f"，有效至 {match.valid_to}" if match.valid_to else ""
+                name = category_name(match.category.value, "zh")
+                lines.append(f"名单：{name}{until} / on the roster ({match.category.value})")
+        else:
+            lines.append("名单：不在名单上 / not on the roster")
+        age = getattr(preview, "age", None)
+        if age is not None:
+            lines.append(f"年龄：{age} 岁 / aged {age}")
+        decision = getattr(preview, "decision", None)
+        verdict = "规则：可走绿色通道 / rules: eligible"
+        if not getattr(decision, "eligible", False):
+            verdict = "规则：不符合，需您的原因 / rules: not eligible, your reason counts"
+        lines.append(verdict)
+        lines.append("再按一次确认 / Tap again to confirm")
+        self.message.setText("\n".join(lines))
 
     def show_error(self, message: str) -> None:
         self.message.setText(message)
