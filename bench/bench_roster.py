@@ -45,6 +45,7 @@ from idreader.testing import SYNTHETIC_REGIONS
 from kiosk.domain.clock import ManualClock
 from kiosk.domain.eligibility import Category
 from kiosk.store.db import Database, StoreError, open_database
+from kiosk.store.keystore import FileKeyStore
 from kiosk.store.roster import (
     Entry,
     apply_roster_delta,
@@ -211,7 +212,7 @@ def bench_import(tmp: Path, rows: int, results: Results) -> Path:
         flush=True,
     )
     db_path = tmp / "import.db"
-    db = open_database(db_path)
+    db = open_database(db_path, keys=FileKeyStore(db_path.parent / f"{db_path.stem}-keys"))
     try:
         # First into an empty kiosk, then again over that roster (the usual case: the
         # swap then also drops a million old entries).
@@ -266,7 +267,7 @@ def _timed_import(db: Database, csv_path: Path, rows: int, what: str, results: R
 
 
 def bench_delta(db_path: Path, entries: int, results: Results, repeats: int = 5) -> None:
-    db = open_database(db_path)
+    db = open_database(db_path, keys=FileKeyStore(db_path.parent / f"{db_path.stem}-keys"))
     clock = _clock()
     try:
         with sqlite3.connect(db_path) as conn:
@@ -311,7 +312,7 @@ def _big_entries(total: int, key: bytes, known: list[str], seed: int = 3) -> Ite
 
 def bench_lookup(tmp: Path, total: int, results: Results, lookups: int = 20_000) -> None:
     db_path = tmp / "lookup.db"
-    db = open_database(db_path)
+    db = open_database(db_path, keys=FileKeyStore(db_path.parent / f"{db_path.stem}-keys"))
     key = random.Random(5).randbytes(32)
     numbers = list(synthetic_numbers(lookups))
     known = numbers[: lookups // 2]  # on the roster

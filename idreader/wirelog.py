@@ -2,8 +2,8 @@
 
 Requests carry no personal data and are shown in full. Replies are shown in full only when
 their data is short (status, find, select: at most 16 bytes); a read reply shows its sizes
-and the masked name and number, never its bytes. Garbage and broken frames are counted,
-never dumped (they may be pieces of a card's text block).
+and the masked name and the number's length (no digit of it), never its bytes. Garbage and
+broken frames are counted, never dumped (they may be pieces of a card's text block).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from idreader.codec import Command, Request, Response
-from idreader.idnumber import mask_id_number, mask_name
+from idreader.idnumber import mask_name
 
 __all__ = ["describe_request", "describe_response", "wire_log"]
 
@@ -45,7 +45,8 @@ def _masked_text_fields(text: bytes) -> str:
         number = text[122:158].decode("utf-16-le", errors="replace").rstrip(" \x00")
     except Exception:  # pragma: no cover - decode with errors="replace" does not raise
         return "withheld"
-    return f"name={mask_name(name)!r} number={mask_id_number(number)!r}"
+    # Not even the masked number (its first and last 4 characters): logs are kept on disk.
+    return f"name={mask_name(name)!r} number=({len(number)} characters)"
 
 
 def describe_response(response: Response) -> str:

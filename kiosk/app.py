@@ -16,13 +16,15 @@ from kiosk.config import LoadedConfig, load_catalogue
 from kiosk.domain.catalogue import Catalogue
 from kiosk.domain.clock import Clock, SystemClock
 from kiosk.domain.eligibility import AgeRule
+from kiosk.fileperm import private_dir
 from kiosk.logsetup import setup_logging
 from kiosk.services.devices import ReaderFactory, ReaderService, VoiceService
 from kiosk.services.green_channel import SCANNABLE_CODE, GreenChannelRules, GreenChannelService
 from kiosk.services.speech import NullSpeaker, Pyttsx3Speaker, Speaker, VoiceSettings
 from kiosk.services.staff import DEMO_PIN_HASH, StaffService
 from kiosk.services.tickets import TicketService, TicketSettings
-from kiosk.store.db import Database, open_database
+from kiosk.storage import open_kiosk_database
+from kiosk.store.db import Database
 from kiosk.store.lockout import FILE_NAME as LOCKOUT_FILE
 from kiosk.ui import theme
 from kiosk.ui.main_window import KioskServices, KioskWindow, UiSettings, demo_geometry
@@ -142,7 +144,7 @@ def build_kiosk(
     """Build everything. ``printer``/``reader``/``speaker`` replace the configured devices."""
     config = loaded.config
     clock = clock or SystemClock(config.kiosk.timezone)
-    db = open_database(loaded.database_path, busy_timeout_s=config.database.busy_timeout_s)
+    db = open_kiosk_database(loaded)
     catalogue = load_catalogue(loaded)
     extras: list = []
     demo = None
@@ -225,6 +227,7 @@ def ensure_qapplication(argv: Sequence[str] = ()) -> QApplication:
 
 def run(loaded: LoadedConfig, argv: Sequence[str] = ()) -> int:
     log_file = setup_logging(loaded.log_dir, console=loaded.demo)
+    private_dir(loaded.data_dir)
     log.info(
         "lobby kiosk %s starting (%s, config %s, log %s)",
         __version__,

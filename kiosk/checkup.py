@@ -24,19 +24,22 @@ class CheckResult:
 
 
 def _database(loaded: LoadedConfig) -> CheckResult:
-    from kiosk.store.db import StoreError, open_database
+    from kiosk.storage import open_kiosk_database
+    from kiosk.store.db import StoreError
     from kiosk.store.outbox import unsent_count
-    from kiosk.store.roster import roster_info
+    from kiosk.store.roster import roster_info, roster_key_problem
 
     path = loaded.database_path
     try:
-        db = open_database(path, busy_timeout_s=loaded.config.database.busy_timeout_s)
+        db = open_kiosk_database(loaded)
     except StoreError as e:
         return CheckResult("database", "FAIL", _first_line(e))
     try:
         try:
             roster = roster_info(db)
             waiting = unsent_count(db)
+            key_problem = roster_key_problem(db)
+            keys = db.keys.location
         except StoreError as e:
             return CheckResult("database", "FAIL", f"{path}: cannot be read: {_first_line(e)}")
         try:
@@ -53,12 +56,14 @@ def _database(loaded: LoadedConfig) -> CheckResult:
             )
     finally:
         db.close()
+    if key_problem:
+        return CheckResult("database", "FAIL", f"{path}: {key_problem}")
     roster_text = (
         f"roster version {roster.version} ({roster.entries} entries)"
         if roster
         else "no roster installed"
     )
-    detail = f"{path}; {roster_text}; {waiting} event(s) waiting for the server"
+    detail = f"{path}; {roster_text}; {waiting} event(s) waiting for the server; keys in {keys}"
     return CheckResult("database", "OK" if roster else "WARN", detail)
 
 
@@ -158,6 +163,16 @@ def _voice(loaded: LoadedConfig) -> CheckResult:
     return CheckResult("voice", "OK", "Chinese prompt synthesised")
 
 
+def _disk_encryption(loaded: LoadedConfig) -> CheckResult:
+    """The roster lists low-income people: a stolen disk must be unreadable."""
+    from kiosk.volume import data_encryption
+
+    found = data_encryption(loaded.data_dir)
+    if found.encrypted:
+        return CheckResult("disk encryption", "OK", found.detail)
+    return CheckResult("disk encryption", "WARN", f"{found.detail}; fix: {found.fix}")
+
+
 def _server(loaded: LoadedConfig) -> CheckResult:
     if not loaded.config.server.url:
         return CheckResult("hall server", "OK", "none configured: stand-alone kiosk")
@@ -171,6 +186,7 @@ CHECKS: tuple[Callable[[LoadedConfig], CheckResult], ...] = (
     _printer,
     _reader,
     _voice,
+    _disk_encryption,
     _server,
 )
 

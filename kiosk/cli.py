@@ -20,6 +20,7 @@ from kiosk.config import (
     validate_for_start,
 )
 from kiosk.domain.catalogue import Catalogue
+from kiosk.fileperm import private_dir
 from kiosk.store.db import StoreError
 
 log = logging.getLogger(__name__)
@@ -131,13 +132,16 @@ def _printer_command(args: argparse.Namespace, loaded: LoadedConfig) -> int:
 
 def _roster_command(args: argparse.Namespace, loaded: LoadedConfig) -> int:
     from kiosk.domain.clock import SystemClock
-    from kiosk.store.db import open_database, open_database_for_reading
+    from kiosk.storage import open_keys, open_kiosk_database
+    from kiosk.store.db import open_database_for_reading
     from kiosk.store.roster import import_roster_file, roster_info
     from roster.format import RosterFileError
 
     busy_timeout_s = loaded.config.database.busy_timeout_s
     if args.action == "info":
-        reader = open_database_for_reading(loaded.database_path, busy_timeout_s=busy_timeout_s)
+        reader = open_database_for_reading(
+            loaded.database_path, busy_timeout_s=busy_timeout_s, keys=open_keys(loaded)
+        )
         if reader is None:
             print(f"no roster installed (no database yet at {loaded.database_path})")
             return 0
@@ -153,7 +157,7 @@ def _roster_command(args: argparse.Namespace, loaded: LoadedConfig) -> int:
                 f" installed {info.imported_at:%Y-%m-%d %H:%M} from {info.source}"
             )
         return 0
-    db = open_database(loaded.database_path, busy_timeout_s=busy_timeout_s)
+    db = open_kiosk_database(loaded)
     try:
         clock = SystemClock(loaded.config.kiosk.timezone)
         try:
@@ -266,6 +270,7 @@ def _escpos_cache(loaded: LoadedConfig) -> None:
         return
     cache = loaded.data_dir / "cache" / "escpos"
     try:
+        private_dir(loaded.data_dir)  # the data folder is the kiosk user's only (0700)
         cache.mkdir(parents=True, exist_ok=True)
     except (OSError, ValueError):
         return  # escpos then uses a temporary folder: slower, not wrong

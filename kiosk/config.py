@@ -231,6 +231,7 @@ class LoadedConfig:
     config: Config
     source: Path | None
     demo: bool
+    key_folder: Path | None = None  # the key folder, when not the one next to ``source``
 
     @property
     def data_dir(self) -> Path:
@@ -247,6 +248,17 @@ class LoadedConfig:
     @property
     def preview_dir(self) -> Path:
         return self.config.printer.preview_dir or self.data_dir / "preview"
+
+    @property
+    def key_dir(self) -> Path:
+        """The key folder (used when the OS has no secret store): in the config folder,
+        never in the data folder. Demo mode has its own."""
+        if self.key_folder is not None:
+            return self.key_folder
+        config_dir = paths.default_config_path().parent
+        if self.demo:
+            return config_dir / DEMO_FOLDER / "keys"
+        return (self.source.parent if self.source else config_dir) / "keys"
 
     @property
     def catalogue_path(self) -> Path:
@@ -361,29 +373,67 @@ def validate_for_start(loaded: LoadedConfig) -> Catalogue:
     return catalogue
 
 
+DEMO_FOLDER = "demo"
+
+
+def _demo(config: Config) -> LoadedConfig:
+    """Demo mode in folders of its own: ``<data>/demo/`` (database, roster, previews),
+    ``<logs>/demo/``, ``<config>/demo/keys``; no staff PIN but the demo one. A configured
+    kiosk's database, roster, keys, PIN and previews are never read or written."""
+    kiosk = config.kiosk.model_copy(
+        update={
+            "data_dir": paths.default_data_dir() / DEMO_FOLDER,
+            "log_dir": paths.default_log_dir() / DEMO_FOLDER,
+        }
+    )
+    demo = config.model_copy(
+        update={
+            "kiosk": kiosk,
+            "database": config.database.model_copy(update={"path": None}),
+            "printer": config.printer.model_copy(update={"preview_dir": None}),
+            "reader": ReaderSection(mode="simulator"),
+            "staff": StaffSection(),
+        }
+    )
+    return LoadedConfig(config=demo, source=None, demo=True)
+
+
 def load_config(path: Path | None, *, force_demo: bool = False) -> LoadedConfig:
     """Load the config named on the command line, or the default one.
 
     An explicit ``path`` must exist. With no explicit path and no file at the default
-    location the kiosk runs in demo mode on defaults.
+    location the kiosk runs in demo mode on defaults, unless this PC has a kiosk database
+    in the default data folder: a configured kiosk whose config went missing refuses to
+    start (it must not turn into a demo). Demo mode (``force_demo``, or no config) keeps
+    to its own folders (see :func:`_demo`); with an explicit config it borrows the
+    printer, voice and screen settings, nothing else.
     """
     explicit = path is not None
     if force_demo and not explicit:
-        return LoadedConfig(config=demo_config(), source=None, demo=True)
+        return _demo(demo_config())
     candidate = path if explicit else paths.default_config_path()
     assert candidate is not None
     if not candidate.exists():
         if explicit:
             raise ConfigError(f"{candidate}: config file not found")
-        return LoadedConfig(config=demo_config(), source=None, demo=True)
+        database = paths.default_data_dir() / "kiosk.db"
+        if database.exists():
+            raise ConfigError(
+                f"{candidate}: config file not found, and this PC has a kiosk database"
+                f" ({database}). The kiosk does not start without its config (it would"
+                " not know its printer, reader or PIN); restore the file, or write one with"
+                " `kiosk config init`. For a demo, run `kiosk --demo` (it keeps to its own"
+                " folder)."
+            )
+        return _demo(demo_config())
     try:
         text = candidate.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"{candidate}: cannot read: {e}") from e
     config = parse_config(text, candidate)
     if force_demo:
-        config = config.model_copy(update={"reader": ReaderSection(mode="simulator")})
-    return LoadedConfig(config=config, source=candidate, demo=force_demo)
+        return _demo(config)
+    return LoadedConfig(config=config, source=candidate, demo=False)
 
 
 def demo_config() -> Config:

@@ -86,7 +86,7 @@ def build_rig(
         ),
         staff=StaffSection(pin_hash=pin_hash or hash_pin(STAFF_PIN)),
     )
-    loaded = LoadedConfig(config=config, source=None, demo=False)
+    loaded = LoadedConfig(config=config, source=None, demo=False, key_folder=folder / "keys")
     clock = ManualClock(datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI))
     printer = FakeTicketPrinter() if fake_printer else None
     readers: list[FakeCardReader] = []

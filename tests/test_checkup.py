@@ -10,7 +10,9 @@ from kiosk.config import Config, KioskSection, LoadedConfig, PrinterSection, Rea
 
 def loaded(tmp_path: Path, **sections) -> LoadedConfig:
     kiosk = KioskSection(data_dir=tmp_path / "data", log_dir=tmp_path / "logs")
-    return LoadedConfig(Config(kiosk=kiosk, **sections), source=None, demo=False)
+    return LoadedConfig(
+        Config(kiosk=kiosk, **sections), source=None, demo=False, key_folder=tmp_path / "keys"
+    )
 
 
 def closed_port() -> int:
@@ -52,3 +54,24 @@ def test_unreachable_printer_and_silent_port_fail_with_reasons(tmp_path):
     )
     text = report(results)
     assert text.count("FAIL") == 2
+
+
+def test_a_roster_whose_key_is_gone_fails_the_check(tmp_path):
+    from kiosk.domain.clock import SystemClock
+    from kiosk.storage import open_kiosk_database
+    from kiosk.store.roster import import_roster_file
+
+    config = loaded(tmp_path, printer=PrinterSection(transport="preview"))
+    roster = tmp_path / "r.csv"
+    roster.write_text("id_number,category,valid_to\n11010519491231002X,低保,\n", encoding="utf-8")
+    db = open_kiosk_database(config)
+    try:
+        import_roster_file(db, roster, clock=SystemClock())
+        (key_id,) = [n for n in db.keys.names() if n.startswith("roster-")]
+    finally:
+        db.close()
+    by_name = {r.name: r for r in run_checks(config)}
+    assert by_name["database"].level == "OK" and "keys in" in by_name["database"].detail
+    (config.key_dir / f"{key_id}.key").unlink()  # a restored backup without the config folder
+    by_name = {r.name: r for r in run_checks(config)}
+    assert by_name["database"].level == "FAIL" and "key is missing" in by_name["database"].detail

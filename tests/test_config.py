@@ -46,6 +46,7 @@ def test_missing_explicit_config_is_an_error(tmp_path):
 
 def test_no_config_at_all_means_demo_mode(tmp_path, monkeypatch):
     monkeypatch.setattr("kiosk.paths.default_config_path", lambda: tmp_path / "none.toml")
+    monkeypatch.setattr("kiosk.paths.default_data_dir", lambda: tmp_path / "data")
     loaded = load_config(None)
     assert loaded.demo and loaded.source is None
     assert loaded.config.printer.transport == "preview"
@@ -104,3 +105,35 @@ def test_bad_catalogue_is_reported_not_a_traceback(tmp_path):
     assert result.returncode == 2
     assert str(catalogue) in result.stderr and "service #1" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_demo_with_a_config_borrows_devices_never_folders_or_pin(tmp_path, monkeypatch):
+    from kiosk.domain.pin import hash_pin
+
+    monkeypatch.setattr("kiosk.paths.default_data_dir", lambda: tmp_path / "data")
+    monkeypatch.setattr("kiosk.paths.default_log_dir", lambda: tmp_path / "logs")
+    path = tmp_path / "kiosk.toml"
+    path.write_text(
+        '[kiosk]\ndata_dir = "/srv/kiosk"\n[database]\npath = "/srv/kiosk/k.db"\n'
+        '[printer]\ntransport = "network"\nhost = "192.0.2.1"\npreview_dir = "/srv/p"\n'
+        f'[staff]\npin_hash = "{hash_pin("135790")}"\n',
+        encoding="utf-8",
+    )
+    loaded = load_config(path, force_demo=True)
+    assert loaded.demo and loaded.source is None
+    assert loaded.config.printer.host == "192.0.2.1"  # the technician's printer, for a demo
+    assert loaded.database_path == tmp_path / "data" / "demo" / "kiosk.db"
+    assert loaded.preview_dir == tmp_path / "data" / "demo" / "preview"
+    assert loaded.log_dir == tmp_path / "logs" / "demo"
+    assert loaded.key_dir.parts[-2:] == ("demo", "keys")
+    assert loaded.config.staff.pin_hash == ""  # the demo PIN, never the real one
+
+
+def test_missing_config_beside_a_kiosk_database_is_an_error_not_a_demo(tmp_path, monkeypatch):
+    monkeypatch.setattr("kiosk.paths.default_config_path", lambda: tmp_path / "cfg" / "kiosk.toml")
+    monkeypatch.setattr("kiosk.paths.default_data_dir", lambda: tmp_path / "data")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "kiosk.db").touch()
+    with pytest.raises(ConfigError, match=r"kiosk\.toml: config file not found"):
+        load_config(None)
+    assert load_config(None, force_demo=True).demo  # an explicit demo is still allowed

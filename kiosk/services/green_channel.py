@@ -22,7 +22,7 @@ from idreader.idnumber import birth_date_of, mask_id_number, mask_name, validate
 from kiosk.domain.catalogue import Service
 from kiosk.domain.clock import Clock, business_day
 from kiosk.domain.eligibility import REASON_STAFF, AgeRule, Decision, RosterMatch, decide
-from kiosk.domain.ticket import TicketRequest
+from kiosk.domain.ticket import TicketRequest, visitor_reference
 from kiosk.services.worker import ResourceWorker
 from kiosk.store import roster as roster_store
 from kiosk.store import tickets as ticket_store
@@ -60,7 +60,11 @@ SCANNABLE_CODE = re.compile(f"(?:{SERVICE_CODE_PATTERN.pattern})|(?:{CODE_PATTER
 
 @dataclass(frozen=True)
 class Identification:
-    """A visitor as the kiosk may remember them: decision, keyed hash, masked text."""
+    """A visitor as the kiosk may remember them: decision, keyed hash, masked text.
+
+    The masked number and name are for the screen during this visit only: they go into no
+    ticket record, log line or outbox event (``visitor_ref`` does, where one is needed).
+    """
 
     decision: Decision
     id_hash: str
@@ -69,6 +73,7 @@ class Identification:
     source: str = "card"  # card | scan | staff
     staff: str | None = None
     staff_reason: str | None = None
+    visitor_ref: str = ""
 
     @property
     def eligible(self) -> bool:
@@ -82,7 +87,6 @@ class Identification:
             category=self.decision.category,
             reason=self.decision.reason,
             id_hash=self.id_hash or None,
-            id_masked=self.id_masked or None,
             staff=self.staff,
             staff_reason=self.staff_reason,
         )
@@ -220,11 +224,16 @@ class GreenChannelService(QObject):
                     False, REASON_DAILY_LIMIT, None, decision.age, decision.card_expired
                 )
         ident = Identification(
-            decision, id_hash, mask_id_number(id_number), mask_name(name), source
+            decision,
+            id_hash,
+            mask_id_number(id_number),
+            mask_name(name),
+            source,
+            visitor_ref=visitor_reference(id_hash, today),
         )
         log.info(
-            "identified %s by %s: %s (%s%s)",
-            ident.id_masked,
+            "identified visitor %s by %s: %s (%s%s)",
+            ident.visitor_ref,
             source,
             "eligible" if decision.eligible else "not eligible",
             decision.reason,
@@ -247,8 +256,11 @@ class GreenChannelService(QObject):
         else:
             id_hash, masked, category = "", "", None
         decision = Decision(True, REASON_STAFF, category or "staff_verified")
-        log.info("staff %s identified %s by hand: %s", staff, masked or "(no ID)", reason)
-        return Identification(decision, id_hash, masked, "", "staff", staff.strip(), reason.strip())
+        ref = visitor_reference(id_hash, self._today()) if id_hash else ""
+        log.info("staff %s identified visitor %s by hand: %s", staff, ref or "(no ID)", reason)
+        return Identification(
+            decision, id_hash, masked, "", "staff", staff.strip(), reason.strip(), ref
+        )
 
     # -- back on the GUI thread -----------------------------------------------------
 

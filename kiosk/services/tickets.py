@@ -295,7 +295,9 @@ class TicketService(QObject):
             )
             if existing is not None:
                 # Same person, same service, same day, ticket still open: the same number.
-                log.info("%s already holds %s: reprinting", request.id_masked, existing.number)
+                log.info(
+                    "visitor %s already holds %s: reprinting", existing.visitor_ref, existing.number
+                )
                 ticket = ticket_store.count_reprint(self._db, existing.id)
                 return self._print(ticket, service, True, status)
             used = ticket_store.priority_tickets_today(self._db, day, request.id_hash)

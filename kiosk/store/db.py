@@ -12,22 +12,44 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from kiosk.fileperm import create_private_file, private_dir, private_file
+
+if TYPE_CHECKING:
+    from kiosk.store.keystore import KeyStore
+
 log = logging.getLogger(__name__)
+
+#: What SQLite writes beside the database; each is private like the database itself.
+SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 class StoreError(Exception):
     """The ticket database could not do what was asked."""
 
 
+def make_private(path: Path) -> None:
+    """The database's folder 0700, the file and its -wal/-shm 0600 (an ACL on Windows).
+
+    An absent database is created empty (SQLite takes a zero-length file as an empty
+    database) with mode 0600, so it is never readable by others, not even for a moment;
+    SQLite gives its -wal and -shm files the database file's mode.
+    """
+    private_dir(path.parent)
+    create_private_file(path)
+    for suffix in SIDE_FILES:
+        private_file(path.with_name(path.name + suffix))
+
+
 def make_engine(path: Path, *, busy_timeout_s: float = 10.0, read_only: bool = False) -> Engine:
     """An engine on the database file; ``read_only`` opens it for reading only (SQLite's
-    ``mode=ro``): nothing is created, no write lock is ever taken."""
+    ``mode=ro``): nothing is created or changed, no write lock is ever taken. Otherwise the
+    file is made private first (see :func:`make_private`)."""
     if read_only:
         uri = f"{path.resolve().as_uri()}?mode=ro"
         engine = create_engine(
@@ -37,7 +59,10 @@ def make_engine(path: Path, *, busy_timeout_s: float = 10.0, read_only: bool = F
             ),
         )
     else:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            make_private(path)
+        except OSError as e:
+            raise StoreError(f"{path}: cannot create the database privately: {e}") from e
         engine = create_engine(
             f"sqlite:///{path}",
             connect_args={"timeout": busy_timeout_s, "check_same_thread": False},
@@ -68,13 +93,24 @@ def make_engine(path: Path, *, busy_timeout_s: float = 10.0, read_only: bool = F
 
 
 class Database:
-    """The engine plus session factories for writing (IMMEDIATE) and reading (DEFERRED)."""
+    """The engine plus session factories for writing (IMMEDIATE) and reading (DEFERRED).
+
+    ``keys`` is the key store of this database's keys (ticket hash, roster); they are
+    never in the database itself. A database opened without one (a tool that only counts
+    tickets) refuses anything that needs a key.
+    """
 
     def __init__(
-        self, path: Path, *, busy_timeout_s: float = 10.0, read_only: bool = False
+        self,
+        path: Path,
+        *,
+        busy_timeout_s: float = 10.0,
+        read_only: bool = False,
+        keys: KeyStore | None = None,
     ) -> None:
         self.path = path
         self.read_only = read_only
+        self._keys = keys
         self.engine = make_engine(path, busy_timeout_s=busy_timeout_s, read_only=read_only)
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._no_wait_writer = sessionmaker(
@@ -106,11 +142,17 @@ class Database:
         except SQLAlchemyError as e:
             raise StoreError(f"database read failed: {e}") from e
 
+    @property
+    def keys(self) -> KeyStore:
+        if self._keys is None:
+            raise StoreError(f"{self.path} was opened without its key store")
+        return self._keys
+
     def migrate(self) -> None:
         from kiosk.store.migrate import upgrade_to_head
 
         try:
-            upgrade_to_head(self.engine)
+            upgrade_to_head(self.engine, keys=self._keys)
         except SQLAlchemyError as e:
             raise StoreError(f"{self.path}: cannot open or upgrade the database: {e}") from e
 
@@ -134,9 +176,11 @@ class Database:
             raise StoreError(f"{self.path}: cannot write: {e}") from e
 
 
-def open_database(path: Path, *, busy_timeout_s: float = 10.0) -> Database:
+def open_database(
+    path: Path, *, busy_timeout_s: float = 10.0, keys: KeyStore | None = None
+) -> Database:
     """Open (creating if needed) and migrate the ticket database."""
-    db = Database(path, busy_timeout_s=busy_timeout_s)
+    db = Database(path, busy_timeout_s=busy_timeout_s, keys=keys)
     try:
         db.migrate()
     except BaseException:
@@ -145,13 +189,15 @@ def open_database(path: Path, *, busy_timeout_s: float = 10.0) -> Database:
     return db
 
 
-def open_database_for_reading(path: Path, *, busy_timeout_s: float = 10.0) -> Database | None:
+def open_database_for_reading(
+    path: Path, *, busy_timeout_s: float = 10.0, keys: KeyStore | None = None
+) -> Database | None:
     """Open an existing database read-only, for commands that only look (no write lock,
     nothing created). None if there is no database yet. A database that still needs a
     migration is opened normally (and migrated): its tables are not what the code reads."""
     if not path.exists():
         return None
-    db = Database(path, busy_timeout_s=busy_timeout_s, read_only=True)
+    db = Database(path, busy_timeout_s=busy_timeout_s, read_only=True, keys=keys)
     try:
         from kiosk.store.migrate import current_revision, head_revision
 
@@ -165,4 +211,4 @@ def open_database_for_reading(path: Path, *, busy_timeout_s: float = 10.0) -> Da
     if at_head:
         return db
     db.close()
-    return open_database(path, busy_timeout_s=busy_timeout_s)
+    return open_database(path, busy_timeout_s=busy_timeout_s, keys=keys)

@@ -76,7 +76,9 @@ class Ticket(Base):
     category: Mapped[str | None] = mapped_column(String(32), nullable=True)
     reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
     id_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
-    id_masked: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # A short per-day reference for staff (kiosk.domain.ticket.visitor_reference): no part
+    # of the ID number is ever stored, not even masked.
+    visitor_ref: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
 
 class NumberBlock(Base):
@@ -132,14 +134,18 @@ class RosterEntry(Base):
 
 
 class RosterMeta(Base):
-    """The roster in use: its version, its hash key, where it came from. One row, id 1."""
+    """The roster in use: its version, which key, where it came from. One row, id 1.
+
+    ``key_id`` names the roster's hash key in the key store (kiosk.store.keystore); the
+    key itself is never in the database.
+    """
 
     __tablename__ = "roster_meta"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(Integer)
     label: Mapped[str] = mapped_column(String(64))
-    hash_key: Mapped[bytes] = mapped_column(LargeBinary(64))
+    key_id: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(200))
     entries: Mapped[int] = mapped_column(Integer)
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -156,13 +162,4 @@ class StaffAudit(Base):
     action: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(String(200))
     ticket_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
-    id_masked: Mapped[str | None] = mapped_column(String(32), nullable=True)
-
-
-class LocalSecret(Base):
-    """Keys this kiosk makes for itself (e.g. the key of the hash kept on ticket records)."""
-
-    __tablename__ = "local_secrets"
-
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    value: Mapped[bytes] = mapped_column(LargeBinary(64))
+    visitor_ref: Mapped[str | None] = mapped_column(String(8), nullable=True)

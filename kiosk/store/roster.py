@@ -3,8 +3,9 @@
 Three ways in, one table (``roster_entries``, keyed by ``(id_hash, category)``):
 
 - :func:`import_roster_file`: a technician's CSV file (``kiosk roster import FILE``).
-  A new random hash key is made for every file, and travels with the roster in
-  ``roster_meta``.
+  A new random hash key is made for every file. It goes into the key store
+  (:mod:`kiosk.store.keystore`, outside the database) under a new key id, and
+  ``roster_meta`` holds only that id.
 - :func:`replace_roster`: a whole roster the hall server sends, already hashed with the
   server's key.
 - :func:`apply_roster_delta`: the server's incremental update (upserts and deletes).
@@ -22,7 +23,12 @@ three phases:
    B-tree ends up packed - in committed chunks of :data:`CHUNK_ROWS` rows (~0.1 s of
    write lock each), with the lock free for at least :data:`CHUNK_PAUSE_S` between them.
 3. *Swap*, one short transaction: ``DROP TABLE roster_entries``, ``ALTER TABLE ...
-   RENAME TO roster_entries``, the new ``roster_meta`` row (version + 1, key, label).
+   RENAME TO roster_entries``, the new ``roster_meta`` row (version + 1, key id, label).
+
+**Keys.** The new roster's key is written to the key store under a fresh key id before
+the swap; the old roster's key is deleted only after the swap committed. A crash between
+the two leaves the old roster with its old key in use, plus an unused key that the next
+successful replace deletes. A failed swap deletes the new key at once.
 
 SQLite DDL is transactional, so until that commit the old roster is complete and in use,
 and a failure anywhere (a bad row, an exception, a crash, a power cut) leaves it so. A
@@ -37,8 +43,9 @@ part instead would silently drop the people whose rows were mistyped, and a file
 systematic mistake (columns swapped) would empty the roster. A file with a header and no
 rows is refused too. A person listed twice in one category keeps the later line.
 
-No plain ID number is stored or logged here: numbers are hashed as they are read, and
-messages carry only masked numbers.
+No ID number, nor any part of one, is stored or logged here: numbers are hashed as they
+are read; the row errors shown to the technician carry masked numbers, the log only line
+numbers.
 """
 
 from __future__ import annotations
@@ -66,10 +73,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from idreader.errors import InvalidIdNumber
-from idreader.idnumber import mask_id_number, validate_id_number
+from idreader.idnumber import validate_id_number
 from kiosk.domain.clock import Clock, business_day
 from kiosk.domain.eligibility import Category, RosterMatch
 from kiosk.store.db import Database, StoreError
+from kiosk.store.keystore import ROSTER_KEY_PREFIX, KeyStoreError, new_roster_key_id
 from kiosk.store.models import RosterEntry, RosterMeta
 from roster.format import (
     HASH_BYTES,
@@ -95,6 +103,7 @@ __all__ = [
     "lookup",
     "replace_roster",
     "roster_info",
+    "roster_key_problem",
 ]
 
 #: One roster entry as the store takes it: keyed hash, category, valid from, valid to.
@@ -115,7 +124,7 @@ ENTRIES_TABLE = RosterEntry.__tablename__
 STAGING_PREFIX = "roster_entries_staging"
 META_ID = 1
 KEY_BYTES = 32
-_KEY_LENGTHS = range(16, 65)  # roster_meta.hash_key holds up to 64 bytes
+_KEY_LENGTHS = range(16, 65)
 _LABEL_MAX = 64
 _SOURCE_MAX = 200
 
@@ -205,6 +214,20 @@ def roster_info(db: Database) -> RosterInfo | None:
         return _info(meta)
 
 
+def roster_key_problem(db: Database) -> str | None:
+    """Why lookups in the roster in use would fail for want of its key, or None."""
+    with db.read() as session:
+        meta = session.get(RosterMeta, META_ID)
+        if meta is None:
+            return None
+        key_id = meta.key_id
+    try:
+        db.keys.require(key_id)
+    except KeyStoreError as e:
+        return f"the roster's key is missing ({e}); import the roster again"
+    return None
+
+
 def lookup(db: Database, id_number: str, *, today: date | None = None) -> list[RosterMatch]:
     """Every roster entry of this person, whatever its validity (the caller decides).
 
@@ -214,14 +237,15 @@ def lookup(db: Database, id_number: str, *, today: date | None = None) -> list[R
 
     This runs on every card laid on the reader, so it is one SQL statement on a pooled
     connection rather than an ORM session (which costs four times the query itself). The
-    statement returns the roster's key along with the entries: one statement is one
-    snapshot, so a roster swapped in meanwhile is never half-seen. The key is remembered
-    per database; when the statement shows another key, the lookup is repeated with it.
+    statement returns the roster's key id along with the entries: one statement is one
+    snapshot, so a roster swapped in meanwhile is never half-seen. The key (from the key
+    store) is remembered per database; when the statement shows another key id, the
+    lookup is repeated with that key.
     """
     try:
         number = validate_id_number(id_number, today)
-    except InvalidIdNumber as e:
-        log.info("roster lookup of %s: not an ID number (%s)", _mask(id_number), e)
+    except InvalidIdNumber:
+        log.info("roster lookup: not an ID number (%d characters)", len(str(id_number)))
         return []
     cached = _lookup_keys.get(db)
     try:
@@ -232,12 +256,12 @@ def lookup(db: Database, id_number: str, *, today: date | None = None) -> list[R
                     row = cursor.execute(_KEY_SQL).fetchone()
                     if row is None:
                         return []
-                    cached = _KeyedHasher(bytes(row[0]))
+                    cached = _keyed_hasher(db, row[0])
                 for _ in range(3):  # a new key each time would need three swaps meanwhile
                     rows = cursor.execute(_LOOKUP_SQL, (cached.hasher(number),)).fetchall()
-                    if not rows or bytes(rows[0][0]) == cached.key:
+                    if not rows or rows[0][0] == cached.key_id:
                         break
-                    cached = _KeyedHasher(bytes(rows[0][0]))
+                    cached = _keyed_hasher(db, rows[0][0])
                 else:
                     raise RosterChangedError("the roster keeps changing; try again")
             finally:
@@ -251,9 +275,9 @@ def lookup(db: Database, id_number: str, *, today: date | None = None) -> list[R
     return [RosterMatch(Category(c), _date(f), _date(t)) for _, c, f, t in rows if c is not None]
 
 
-_KEY_SQL = f"SELECT hash_key FROM roster_meta WHERE id = {META_ID:d}"
+_KEY_SQL = f"SELECT key_id FROM roster_meta WHERE id = {META_ID:d}"
 _LOOKUP_SQL = (
-    "SELECT m.hash_key, e.category, e.valid_from, e.valid_to FROM roster_meta AS m"
+    "SELECT m.key_id, e.category, e.valid_from, e.valid_to FROM roster_meta AS m"
     f" LEFT JOIN {ENTRIES_TABLE} AS e ON e.id_hash = ? WHERE m.id = {META_ID:d}"
 )
 
@@ -262,6 +286,7 @@ _LOOKUP_SQL = (
 class _KeyedHasher:
     """A roster key and the fast hasher for it (``roster.format.keyed_hash``, precomputed)."""
 
+    key_id: str
     key: bytes
     hasher: Callable[[str], bytes] = field(init=False, repr=False, compare=False)
 
@@ -270,6 +295,14 @@ class _KeyedHasher:
 
 
 _lookup_keys: weakref.WeakKeyDictionary[Database, _KeyedHasher] = weakref.WeakKeyDictionary()
+
+
+def _keyed_hasher(db: Database, key_id: str) -> _KeyedHasher:
+    try:
+        key = db.keys.require(key_id)
+    except KeyStoreError as e:
+        raise RosterStoreError(f"the roster's key is missing ({e}); import the roster again") from e
+    return _KeyedHasher(key_id, key)
 
 
 # --- replacing ----------------------------------------------------------------------------
@@ -332,8 +365,9 @@ def import_roster_file(
         current = roster_info(db)
         report = state.report(path, replaced=False, version=current.version if current else 0)
         log.warning("roster import refused: %s", report.summary())
-        for error in report.errors[:5]:
-            log.warning("  %s", error)
+        # Line numbers only: a message may hold a masked number, which stays on screen.
+        lines = ", ".join(str(error.line) for error in report.errors[:20])
+        log.warning("  invalid lines: %s%s", lines, " ..." if report.error_count > 20 else "")
         return report
     report = state.report(
         path, replaced=True, version=info.version, entries=info.entries, staged=staged
@@ -483,7 +517,7 @@ def _quick_drop(connection: Connection) -> AbstractContextManager[None]:
     Some SQLite builds (Debian's, for one) default to ``secure_delete``, which rewrites
     every page of a dropped table: 0.7 s under the write lock for a million entries,
     against 0.04 s with ``FAST``. What stays in the free pages is keyed hashes whose key
-    is gone with the old ``roster_meta`` row; free pages are reused by the next writes.
+    is deleted from the key store after the swap; free pages are reused by later writes.
     """
     return _pragma(connection, "secure_delete", "FAST")
 
@@ -542,6 +576,7 @@ def _replace(
     chunk; phase 3 is the swap.
     """
     started = time.perf_counter()
+    keys = db.keys  # no key store: fail before reading anything
     with _Spill(db.path.parent) as spill:
         fill(spill)
         if abort is not None and abort():
@@ -550,6 +585,7 @@ def _replace(
         base_version = _current_version(db)
         version = base_version + 1
         staging = _create_staging(db)
+        key_id = new_roster_key_id()
         try:
             staged = _fill_staging(db, staging, spill.chunks(CHUNK_ROWS), version)
             count = _count_staged(db, staging)
@@ -559,6 +595,7 @@ def _replace(
                 read_s,
                 time.perf_counter() - started - read_s,
             )
+            keys.put(key_id, key)  # before the swap: the roster in use never lacks its key
             info = _swap(
                 db,
                 staging,
@@ -567,7 +604,7 @@ def _replace(
                     id=META_ID,
                     version=version,
                     label=label,
-                    hash_key=key,
+                    key_id=key_id,
                     source=source,
                     entries=count,
                     imported_at=clock.now(),
@@ -575,8 +612,36 @@ def _replace(
             )
         except BaseException:
             _drop_staging(db, staging, quiet=True)
+            _forget_key(db, key_id)
             raise
+    _forget_old_keys(db, keep=key_id)
     return info, staged
+
+
+def _forget_key(db: Database, key_id: str) -> None:
+    try:
+        db.keys.delete(key_id)
+    except KeyStoreError as e:
+        log.warning("could not delete the unused roster key %s (next import will): %s", key_id, e)
+
+
+def _forget_old_keys(db: Database, *, keep: str) -> None:
+    """After a committed swap: delete the keys of earlier rosters (and of crashed imports).
+
+    The key of whatever roster is in use by now is kept too (a later replace may have
+    committed meanwhile).
+    """
+    try:
+        names = db.keys.names()
+        with db.read() as session:
+            meta = session.get(RosterMeta, META_ID)
+            in_use = {keep, meta.key_id if meta is not None else keep}
+    except StoreError as e:
+        log.warning("could not list roster keys to delete the old ones: %s", e)
+        return
+    for name in names:
+        if name.startswith(ROSTER_KEY_PREFIX) and name not in in_use:
+            _forget_key(db, name)
 
 
 class _Spill:
@@ -798,7 +863,7 @@ def _write_meta(session: Session, current: RosterMeta | None, new: RosterMeta) -
         return
     current.version = new.version
     current.label = new.label
-    current.hash_key = new.hash_key
+    current.key_id = new.key_id
     current.source = new.source
     current.entries = new.entries
     current.imported_at = new.imported_at
@@ -916,7 +981,3 @@ def _info(meta: RosterMeta) -> RosterInfo:
 
 def _date(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
-
-
-def _mask(id_number: object) -> str:
-    return mask_id_number(id_number if isinstance(id_number, str) else "")

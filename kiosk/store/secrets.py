@@ -1,29 +1,23 @@
-"""Keys the kiosk generates for itself and keeps in its database."""
+"""The key of the person hash on ticket records: the kiosk makes it, the key store keeps it."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 
 from kiosk.store.db import Database
-from kiosk.store.models import LocalSecret
+from kiosk.store.keystore import TICKET_KEY
 
-TICKET_KEY = "ticket_hash"
+__all__ = ["TICKET_KEY", "local_key", "person_hash"]
 
 
 def local_key(db: Database, name: str) -> bytes:
-    """Get the key called ``name``, creating a random 32-byte one the first time."""
-    with db.read() as session:
-        row = session.get(LocalSecret, name)
-        if row is not None:
-            return row.value
-    with db.write() as session:
-        row = session.get(LocalSecret, name)  # another process may have won the race
-        if row is None:
-            row = LocalSecret(name=name, value=secrets.token_bytes(32))
-            session.add(row)
-        return row.value
+    """Get the key called ``name`` from the database's key store, made the first time.
+
+    The key is never in the database: a copy of the database alone cannot tell whose
+    hashes its tickets carry.
+    """
+    return db.keys.get_or_create(name)
 
 
 def person_hash(key: bytes, id_number: str) -> str:

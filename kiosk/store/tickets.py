@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.domain.clock import Clock, business_day
 from kiosk.domain.numbering import format_number, ticket_prefix
-from kiosk.domain.ticket import IssuedTicket, TicketRequest
+from kiosk.domain.ticket import IssuedTicket, TicketRequest, visitor_reference
 from kiosk.store.db import Database, StoreError
 from kiosk.store.models import NumberBlock, OutboxEvent, PrintState, StaffAudit, Ticket
 from kiosk.store.print_journal import PrintJournal
@@ -68,7 +68,7 @@ def _to_issued(ticket: Ticket) -> IssuedTicket:
         reprint_count=ticket.reprint_count,
         category=ticket.category,
         reason=ticket.reason,
-        id_masked=ticket.id_masked,
+        visitor_ref=ticket.visitor_ref,
         voided=ticket.voided_at is not None,
     )
 
@@ -85,6 +85,7 @@ def issue_ticket(
     now = clock.now()
     day = business_day(now)
     prefix = ticket_prefix(request.service_prefix, request.priority)
+    ref = visitor_reference(request.id_hash, day) if request.id_hash else None
     with db.write() as session:
         seq = draw_number(session, day, prefix, open_local_blocks=open_local_blocks)
         ticket = Ticket(
@@ -102,7 +103,7 @@ def issue_ticket(
             category=request.category,
             reason=request.reason,
             id_hash=request.id_hash,
-            id_masked=request.id_masked,
+            visitor_ref=ref,
         )
         session.add(ticket)
         session.flush()
@@ -138,7 +139,7 @@ def issue_ticket(
                     action="manual_priority",
                     reason=(request.staff_reason or "")[:200],
                     ticket_id=ticket.id,
-                    id_masked=request.id_masked,
+                    visitor_ref=ref,
                 )
             )
         return _to_issued(ticket)
@@ -253,7 +254,7 @@ def record_staff_action(
     action: str,
     reason: str,
     ticket_id: str | None = None,
-    id_masked: str | None = None,
+    visitor_ref: str | None = None,
 ) -> None:
     with db.write() as session:
         session.add(
@@ -263,7 +264,7 @@ def record_staff_action(
                 action=action,
                 reason=reason[:200],
                 ticket_id=ticket_id,
-                id_masked=id_masked,
+                visitor_ref=visitor_ref,
             )
         )
 

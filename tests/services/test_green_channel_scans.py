@@ -14,6 +14,7 @@ from kiosk.domain.clock import ManualClock
 from kiosk.domain.eligibility import AgeRule
 from kiosk.services.green_channel import SCANNABLE_CODE, GreenChannelRules, GreenChannelService
 from kiosk.store.db import open_database
+from kiosk.store.keystore import FileKeyStore
 from roster.categories import Category
 from roster.priority_card import issue_code, load_public_keys, new_private_key, public_key_text
 
@@ -27,7 +28,7 @@ KEYS = load_public_keys({"hall27": public_key_text(HALL_KEY)})
 @pytest.fixture
 def green(qtbot, tmp_path: Path):
     def make(**rules) -> GreenChannelService:
-        db = open_database(tmp_path / "kiosk.db")
+        db = open_database(tmp_path / "kiosk.db", keys=FileKeyStore(tmp_path / "keys"))
         clock = ManualClock(datetime(2026, 12, 3, 9, 0, tzinfo=SHANGHAI))
         service = GreenChannelService(
             db, clock, GreenChannelRules(AgeRule(True, 60), priority_card_keys=KEYS, **rules)

@@ -21,6 +21,7 @@ from idreader.testing import make_id_number
 from kiosk.domain.clock import ManualClock
 from kiosk.domain.eligibility import Category, RosterMatch
 from kiosk.store.db import Database, StoreError
+from kiosk.store.keystore import FileKeyStore
 from kiosk.store.roster import (
     Entry,
     RosterChangedError,
@@ -139,9 +140,10 @@ def test_entries_are_stored_as_keyed_hashes_under_the_roster_key(
     key = bytes(range(32))
     import_roster_file(db, first_roster(tmp_path), clock=clock, key=key, label="2026-03 复核")
     with sqlite3.connect(db.path) as conn:
-        (stored_key,) = conn.execute("SELECT hash_key FROM roster_meta").fetchone()
+        (key_id,) = conn.execute("SELECT key_id FROM roster_meta").fetchone()
         hashes = {r[0] for r in conn.execute("SELECT id_hash FROM roster_entries")}
-    assert stored_key == key
+    assert db.keys.get(key_id) == key  # in the key store, not in the database
+    assert key not in db.path.read_bytes()
     assert hashes == {keyed_hash(key, n) for n in (A, B, C)}
     info = roster_info(db)
     assert info is not None and info.label == "2026-03 复核"
@@ -153,7 +155,9 @@ def test_every_file_import_gets_a_new_random_key(db: Database, clock: ManualCloc
     for _ in range(2):
         import_roster_file(db, path, clock=clock)
         with sqlite3.connect(db.path) as conn:
-            keys.add(conn.execute("SELECT hash_key FROM roster_meta").fetchone()[0])
+            key_id = conn.execute("SELECT key_id FROM roster_meta").fetchone()[0]
+        keys.add(db.keys.require(key_id))
+        assert db.keys.names() == [key_id]  # the old roster's key is gone once replaced
         assert len(lookup(db, A)) == 2  # also right after the key changed
     assert len(keys) == 2 and all(len(k) == 32 for k in keys)
 
@@ -300,7 +304,7 @@ def test_workers_install_exactly_what_one_process_installs(
         61,
         0,
     )
-    single = Database(tmp_path / "single.db")
+    single = Database(tmp_path / "single.db", keys=FileKeyStore(tmp_path / "single-keys"))
     try:
         single.migrate()
         import_roster_file(single, path, clock=clock, key=key, workers=1)
@@ -385,6 +389,7 @@ def test_failure_in_the_swap_leaves_the_old_roster_in_use(
 ):
     import_roster_file(db, first_roster(tmp_path), clock=clock)
     before = roster_info(db)
+    keys_before = db.keys.names()
 
     def broken_meta(*args: object) -> None:
         raise RuntimeError("disk on fire")
@@ -399,6 +404,36 @@ def test_failure_in_the_swap_leaves_the_old_roster_in_use(
     assert entry_count(db) == 4
     assert len(lookup(db, A)) == 2 and lookup(db, D) == []
     assert not any(name.startswith("roster_entries_staging") for name in table_names(db))
+    assert db.keys.names() == keys_before  # the failed import's key is deleted again
+
+
+def test_crash_between_the_key_write_and_the_swap_keeps_the_old_roster_and_its_key(
+    db: Database, clock: ManualClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The new key is stored before the swap; the process dies before the swap commits
+    (nothing gets to clean up): the old roster still finds its key, the next import
+    deletes the orphan."""
+    import_roster_file(db, first_roster(tmp_path), clock=clock)
+    (old_key,) = db.keys.names()
+
+    class Killed(BaseException):
+        pass
+
+    def killed(*args: object, **kwargs: object) -> None:
+        raise Killed
+
+    with monkeypatch.context() as patch:
+        patch.setattr(roster_module, "_swap", killed)
+        patch.setattr(roster_module, "_forget_key", lambda *a: None)  # a dead process
+        with pytest.raises(Killed):
+            import_roster_file(db, write_csv(tmp_path / "n.csv", [f"{D},低保,,"]), clock=clock)
+    assert len(db.keys.names()) == 2 and old_key in db.keys.names()  # the orphan
+    roster_module._lookup_keys.clear()  # a restarted kiosk
+    assert len(lookup(db, A)) == 2 and lookup(db, D) == []
+
+    import_roster_file(db, write_csv(tmp_path / "n.csv", [f"{D},低保,,"]), clock=clock)
+    (new_key,) = db.keys.names()
+    assert new_key != old_key and len(lookup(db, D)) == 1 and lookup(db, A) == []
 
 
 def test_failure_while_staging_leaves_the_old_roster_in_use(
@@ -682,3 +717,4 @@ def test_no_plain_number_in_the_database_its_wal_or_the_log(
             assert encoded not in contents, number
         assert number not in log_text
         assert number[:14] not in log_text  # not even region + birth date
+        assert number[-4:] + "\n" not in caplog.text and number[:4] + "*" not in caplog.text

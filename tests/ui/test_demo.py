@@ -35,7 +35,7 @@ def demo_kiosk(tmp_path: Path, qtbot):
         # Inside the default catalogue's opening hours (a Monday morning in the hall).
         clock = ManualClock(datetime(2026, 11, 30, 10, 0, tzinfo=SHANGHAI))
         kiosk = build_kiosk(
-            LoadedConfig(config=config, source=None, demo=True),
+            LoadedConfig(config=config, source=None, demo=True, key_folder=tmp_path / "keys"),
             clock=clock,
             speaker=RecordingSpeaker(),
         )

@@ -8,7 +8,9 @@ from datetime import date, timedelta
 from PySide6.QtCore import QPoint, Qt
 from sqlalchemy import select
 
+from idreader.idnumber import mask_id_number
 from idreader.testing import make_card
+from kiosk.domain.ticket import visitor_reference
 from kiosk.logsetup import setup_logging
 from kiosk.store.models import OutboxEvent, StaffAudit, Ticket
 from kiosk.testing import STAFF_PIN, TODAY
@@ -76,8 +78,9 @@ def test_card_first_then_service_gives_an_l_ticket(qtbot, rig):
     assert outcome.ticket.number == "L001" and outcome.ticket.priority
     (row,) = tickets_in_db(rig)
     assert (row.category, row.reason) == ("subsistence", "roster")
-    assert row.id_masked == card.id_number[:4] + "*" * 10 + card.id_number[-4:]
     assert row.id_hash and card.id_number not in row.id_hash
+    assert row.visitor_ref == ident.visitor_ref == visitor_reference(row.id_hash, TODAY)
+    assert outcome.ticket.visitor_ref == row.visitor_ref
 
 
 def test_service_first_then_card_issues_at_once_by_age_rule(qtbot, rig):
@@ -323,9 +326,13 @@ def test_staff_panel_counts_reprint_void_and_manual_identification(qtbot, rig):
     assert len(manual) == 1
     assert (manual[0].staff, manual[0].reason) == ("0427", "forgot_card")
     assert manual[0].ticket_id == outcome.ticket.id
-    assert manual[0].id_masked.endswith(person.id_number[-4:])
+    assert manual[0].visitor_ref == ident.visitor_ref and len(ident.visitor_ref) == 4
     (void,) = [a for a in audits if a.action == "void"]
     assert (void.ticket_id, void.reason) == (first.ticket.id, "left")
+    with qtbot.waitSignal(rig.kiosk.services.staff.summary_loaded, timeout=10_000):
+        rig.kiosk.services.staff.load_summary()
+    listed = [w.staff_panel.recent.item(i).text() for i in range(w.staff_panel.recent.count())]
+    assert any(t.startswith("L001") and f"访客 {ident.visitor_ref}" in t for t in listed)
 
 
 def test_no_plain_id_number_in_database_wal_or_logs(qtbot, rig, tmp_path):
@@ -357,12 +364,18 @@ def test_no_plain_id_number_in_database_wal_or_logs(qtbot, rig, tmp_path):
         root.setLevel(saved[1])
     files = [rig.db.path, rig.db.path.with_name(rig.db.path.name + "-wal"), log_file]
     assert files[1].exists() and log_file.stat().st_size > 0
-    needles = [card.id_number.encode(e) for e in ("ascii", "utf-16-le", "utf-16-be")]
+    masked = mask_id_number(card.id_number)  # shown on screen, stored nowhere
+    assert masked.startswith(card.id_number[:4])
+    needles = [
+        text.encode(e)
+        for text in (card.id_number, masked, card.id_number[:4] + "*")
+        for e in ("ascii", "utf-16-le", "utf-16-be")
+    ]
     needles.append(card.name.encode("utf-8"))
     for path in files:
         data = path.read_bytes()
         for needle in needles:
-            assert needle not in data, f"plain identity found in {path.name}"
+            assert needle not in data, f"identity {needle!r} found in {path.name}"
 
 
 def test_tap_prints_to_the_preview_folder(qtbot, rig_factory, tmp_path):

@@ -481,6 +481,8 @@ class StaffPanel(QWidget):
                 state = "已作废"
             when = ticket.issued_at.astimezone(summary.zone).strftime("%H:%M")
             text = f"{ticket.number}  {service.name_zh}  {when}  {state}"
+            if ticket.visitor_ref:  # tells one day's visitors apart; no part of any number
+                text += f"  访客 {ticket.visitor_ref}"
             if ticket.reprint_count:
                 text += f"  补打×{ticket.reprint_count}"
             item = QListWidgetItem(text)
