@@ -39,8 +39,9 @@ APT_RUNTIME = [
     "alsa-utils",
     "libusb-1.0-0",  # USB thermal printers (pyusb)
 ]
-# Tests and screenshots: a virtual screen and an image tool.
-APT_TEST = ["xvfb", "xauth"]
+# Tests and screenshots: a virtual screen and an image tool; PostgreSQL for the hall
+# server's tests (the fixtures start a throwaway cluster with initdb + pg_ctl).
+APT_TEST = ["xvfb", "xauth", "postgresql"]
 
 
 def _say(message: str) -> None:

@@ -1,0 +1,1 @@
+"""The HTTP API of the hall server (FastAPI): one router per area, thin routes."""

@@ -1,0 +1,1 @@
+"""The hall server's database: models, engine and unit of work, migrations."""
