@@ -9,6 +9,8 @@
     hall roster import HALL FILE [--new-key]
     hall report HALL DAY [--csv]
     hall openapi [--output FILE]
+    hall user add|passwd|disable ...             (staff of the pages; see hall.cli_pages)
+    hall display add|revoke HALL NAME
 
 The database and key folder come from ``HALL_DATABASE_URL`` and ``HALL_KEY_DIR`` (or
 ``--database-url`` / ``--key-dir``); see :class:`hall.settings.HallSettings`.
@@ -27,6 +29,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from hall import cli_pages
 from hall.errors import HallError
 from hall.keys import KeyStore, KeyStoreError
 from hall.settings import HallSettings, SettingsError
@@ -77,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("hall")
     report.add_argument("day", type=date.fromisoformat, help="YYYY-MM-DD")
     report.add_argument("--csv", action="store_true")
+
+    cli_pages.add_parsers(sub)
 
     openapi = sub.add_parser("openapi", help="print the OpenAPI document")
     openapi.add_argument("--output", type=Path)
@@ -177,7 +182,9 @@ def _run(args: argparse.Namespace, settings: HallSettings) -> int:
     keys = KeyStore(settings.key_dir)
     db: Database = open_database(settings.database_url)
     try:
-        if args.command == "db":
+        if args.command in cli_pages.COMMANDS:
+            cli_pages.run(args, db, now)
+        elif args.command == "db":
             print("database is at the latest schema")
         elif args.command == "create":
             hall_id = halls.create_hall(db, keys, args.name, now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from PySide6.QtCore import QTimer
@@ -22,6 +22,8 @@ from kiosk.services.devices import ReaderFactory, ReaderService, VoiceService
 from kiosk.services.green_channel import SCANNABLE_CODE, GreenChannelRules, GreenChannelService
 from kiosk.services.speech import NullSpeaker, Pyttsx3Speaker, Speaker, VoiceSettings
 from kiosk.services.staff import DEMO_PIN_HASH, StaffService
+from kiosk.services.sync import SyncService, SyncTimings
+from kiosk.services.sync_engine import DeviceStates, open_engine, token_file_warning
 from kiosk.services.tickets import TicketService, TicketSettings
 from kiosk.storage import open_kiosk_database
 from kiosk.store.db import Database
@@ -33,6 +35,7 @@ from printer.factory import open_ticket_printer
 from printer.settings import PrinterSettings
 from printer.ticket import TicketFonts
 from roster.priority_card import load_public_keys
+from sync.errors import SyncError
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +106,46 @@ def reader_factory(loaded: LoadedConfig, simulator_port: str | None) -> ReaderFa
     return make_serial
 
 
+def build_sync(
+    loaded: LoadedConfig, db: Database, clock: Clock, catalogue: Catalogue
+) -> SyncService | None:
+    """The sync with the hall server, when ``server.url`` is set."""
+    server = loaded.config.server
+    if not server.url:
+        return None
+    warning = token_file_warning(loaded)
+    if warning:
+        log.warning(warning)
+    try:
+        engine = open_engine(loaded, db, clock, catalogue, __version__)
+    except SyncError as e:
+        log.error("no sync with the hall server: %s", e.message)
+        return None
+    return SyncService(
+        engine,
+        SyncTimings(
+            push_interval_s=server.push_interval_s,
+            heartbeat_s=server.heartbeat_s,
+            pull_interval_s=server.pull_interval_s,
+            queue_poll_s=server.queue_poll_s,
+        ),
+    )
+
+
+def device_states(services: KioskServices) -> Callable[[], DeviceStates]:
+    """What the heartbeat says about the devices (read from the sync thread)."""
+
+    def states() -> DeviceStates:
+        reader = services.reader
+        return DeviceStates(
+            printer=services.tickets.printer_status.value,
+            reader=reader.state.value if reader.enabled else "absent",
+            voice="ok" if services.voice.available else "failed",
+        )
+
+    return states
+
+
 @dataclass
 class Kiosk:
     """The running object graph; tests build it with fakes at the hardware edge."""
@@ -121,8 +164,12 @@ class Kiosk:
     def start(self) -> None:
         self.services.reader.start()
         self.services.tickets.start()
+        if self.services.sync is not None:
+            self.services.sync.start()
 
     def shutdown(self) -> None:
+        if self.services.sync is not None:
+            self.services.sync.shutdown()
         self.services.reader.shutdown()
         self.services.tickets.shutdown()
         self.services.green.shutdown()
@@ -171,6 +218,7 @@ def build_kiosk(
         max_priority_tickets_per_day=config.green_channel.max_priority_tickets_per_day,
     )
     pin_hash = config.staff.pin_hash or (DEMO_PIN_HASH if loaded.demo else "")
+    sync = build_sync(loaded, db, clock, catalogue)
     services = KioskServices(
         tickets=TicketService(
             db,
@@ -181,10 +229,13 @@ def build_kiosk(
                 kiosk_id=config.kiosk.id,
                 hall_name=config.kiosk.hall_name,
                 number_width=config.kiosk.number_width,
-                qr_url_prefix=config.printer.qr_url_prefix,
+                qr_url_prefix=config.printer.qr_url_prefix
+                or (f"{config.server.url}/t/" if config.server.url else ""),
                 footer=config.printer.footer,
+                open_local_blocks=not config.server.url,  # with a hall: leased numbers only
                 max_priority_tickets_per_day=config.green_channel.max_priority_tickets_per_day,
             ),
+            queue_hint=sync.queue_hint if sync is not None else None,
         ),
         green=GreenChannelService(db, clock, green_rules),
         reader=ReaderService(factory),
@@ -196,7 +247,10 @@ def build_kiosk(
             lockout_file=loaded.data_dir / LOCKOUT_FILE,
             kiosk_id=config.kiosk.id,
         ),
+        sync=sync,
     )
+    if sync is not None:
+        sync.devices = device_states(services)
     services.reader.card_read.connect(services.green.identify_card)
     window = KioskWindow(
         catalogue,
@@ -243,7 +297,14 @@ def run(loaded: LoadedConfig, argv: Sequence[str] = ()) -> int:
         else:
             size = demo_geometry().size()
         theme.set_scale(theme.scale_for(size.width(), size.height()))
+    demo_hall = None
+    if loaded.demo:
+        from kiosk.demo_hall import with_demo_hall
+
+        loaded, demo_hall = with_demo_hall(loaded)
     kiosk = build_kiosk(loaded)
+    if demo_hall is not None:
+        kiosk.extras.append(demo_hall)  # stops with the kiosk
     if loaded.demo:
         log.info("demo: ticket previews go to %s; staff PIN 000000", loaded.preview_dir)
     kiosk.window.show_kiosk()

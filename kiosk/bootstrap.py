@@ -39,9 +39,10 @@ APT_RUNTIME = [
     "alsa-utils",
     "libusb-1.0-0",  # USB thermal printers (pyusb)
 ]
-# Tests and screenshots: a virtual screen and an image tool; PostgreSQL for the hall
-# server's tests (the fixtures start a throwaway cluster with initdb + pg_ctl).
-APT_TEST = ["xvfb", "xauth", "postgresql"]
+# Tests and screenshots: a virtual screen; PostgreSQL for the hall server's tests (the
+# fixtures start a throwaway cluster with initdb + pg_ctl); Chromium and a CJK font for
+# the hall pages (Playwright drives Debian's /usr/bin/chromium; nothing is downloaded).
+APT_TEST = ["xvfb", "xauth", "postgresql", "chromium", "fonts-noto-cjk"]
 
 
 def _say(message: str) -> None:
@@ -106,7 +107,7 @@ def _bin(name: str) -> str:
 
 def demo(extra_args: list[str]) -> int:
     install_system_packages(APT_RUNTIME)
-    install_python_packages("")
+    install_python_packages("hall")  # the demo starts a hall server of its own
     if (
         sys.platform.startswith("linux")
         and not os.environ.get("DISPLAY")

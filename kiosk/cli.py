@@ -68,6 +68,10 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true", help="only check the file")
     roster_sub.add_parser("info", help="show the roster in use")
 
+    from kiosk import sync_cli
+
+    sync_cli.add_parser(sub)
+
     pin = sub.add_parser("pin", help="staff PIN")
     pin_sub = pin.add_subparsers(dest="action", required=True)
     pin_set = pin_sub.add_parser("set", help="set the staff PIN in the config file")
@@ -330,6 +334,10 @@ def _dispatch(args: argparse.Namespace, loaded: LoadedConfig) -> int:
         return _printer_command(args, loaded)
     if args.command == "roster":
         return _roster_command(args, loaded)
+    if args.command == "sync":
+        from kiosk import sync_cli
+
+        return sync_cli.run(args, loaded)
     validate_for_start(loaded)  # the same checks as `kiosk config check`: exit 2 if bad
     from kiosk.app import run
     from printer.errors import PrinterConfigError

@@ -209,8 +209,30 @@ class StaffSection(_Section):
 
 
 class ServerSection(_Section):
+    """The hall server and how the kiosk syncs with it (README: "Hall server sync")."""
+
     url: str = ""
     timeout_s: Annotated[float, Field(gt=0, le=60)] = 5
+    token: str = ""
+    ca_bundle: Path | None = None
+    retries: Annotated[int, Field(ge=0, le=10)] = 3
+    push_interval_s: Annotated[float, Field(ge=0.5, le=600)] = 5
+    batch_size: Annotated[int, Field(ge=1, le=500)] = 200
+    heartbeat_s: Annotated[float, Field(ge=5, le=3600)] = 60
+    pull_interval_s: Annotated[float, Field(ge=10, le=86400)] = 600
+    queue_poll_s: Annotated[float, Field(ge=1, le=600)] = 10
+    queue_max_age_s: Annotated[float, Field(ge=5, le=3600)] = 60
+    lease_size: Annotated[int, Field(ge=10, le=1000)] = 100
+    lease_low_water: Annotated[int, Field(ge=1, le=1000)] = 30
+    reserve_days: Annotated[int, Field(ge=0, le=7)] = 1
+    reserve_size: Annotated[int, Field(ge=10, le=1000)] = 200
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
 
 
 class Config(_Section):
@@ -520,6 +542,19 @@ rate_wpm = 150
 pin_hash = ""
 
 [server]
-url = ""                         # hall server, e.g. "http://hall-server:8080"; empty = stand-alone
-timeout_s = 5
+url = ""                         # hall server, e.g. "https://hall-server:8443"; empty = stand-alone
+timeout_s = 5                    # seconds to wait for each answer (roster downloads: longer)
+token = ""                       # this kiosk's token from `hall kiosk add`; keep this file 0600
+# ca_bundle = "D:/kiosk/hall-ca.pem"  # CA that signed the hall's certificate; default: system's
+retries = 3                      # retries with backoff of a failed call (5xx, 429, timeouts)
+push_interval_s = 5              # outbox push; a priority (L) ticket goes up at once
+batch_size = 200                 # events per upload (at most 500)
+heartbeat_s = 60                 # printer, reader, voice and sync state to the server
+pull_interval_s = 600            # catalogue and roster checks (ETag / changes since ours)
+queue_poll_s = 10                # waiting counts for the ticket screen and paper
+queue_max_age_s = 60             # older counts are left off the ticket, never guessed
+lease_size = 100                 # numbers leased per block and prefix
+lease_low_water = 30             # lease another block when fewer remain
+reserve_days = 1                 # days ahead leased in advance (offline the next morning)
+reserve_size = 200               # numbers per prefix for each day ahead
 """

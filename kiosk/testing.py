@@ -21,6 +21,7 @@ from kiosk.config import (
     KioskSection,
     LoadedConfig,
     PrinterSection,
+    ServerSection,
     StaffSection,
 )
 from kiosk.domain.clock import ManualClock
@@ -74,7 +75,11 @@ def build_rig(
     max_per_day: int = 3,
     pin_hash: str | None = None,
     fake_printer: bool = True,
+    server: ServerSection | None = None,
+    now: datetime | None = None,
 ) -> KioskRig:
+    """``server``: a hall server to sync with; ``now``: the clock's start (default 9:00 on
+    :data:`TODAY`; a hall server counts its queue by its own today)."""
     ensure_qapplication()
     config = Config(
         kiosk=KioskSection(
@@ -85,9 +90,10 @@ def build_rig(
             age_rule=age_rule, max_priority_tickets_per_day=max_per_day
         ),
         staff=StaffSection(pin_hash=pin_hash or hash_pin(STAFF_PIN)),
+        server=server or ServerSection(),
     )
     loaded = LoadedConfig(config=config, source=None, demo=False, key_folder=folder / "keys")
-    clock = ManualClock(datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI))
+    clock = ManualClock(now or datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI))
     printer = FakeTicketPrinter() if fake_printer else None
     readers: list[FakeCardReader] = []
 

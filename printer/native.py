@@ -217,7 +217,7 @@ class _NativeTicket:
         self.rule()
         self.gap(10)
         if c.waiting_ahead is not None:
-            zh, en = waiting_lines(c.waiting_ahead)
+            zh, en = waiting_lines(c.waiting_ahead, c.estimate_minutes)
             self.text(zh, (1, 2), bold=True)
             self.text(en)
             self.gap(10)

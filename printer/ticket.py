@@ -57,6 +57,8 @@ class TicketContent:
     priority_label_zh: str = "绿色通道"
     priority_label_en: str = "Priority"
     waiting_ahead: int | None = None
+    #: About how many minutes until the call (the hall server's estimate); None: not printed.
+    estimate_minutes: int | None = None
     qr_url_prefix: str = ""
     footer: str = ""
     reprint: bool = False
@@ -399,7 +401,7 @@ class _Layout:
         self.y += glyphs.height
 
     def waiting(self) -> None:
-        zh, en = waiting_lines(self.c.waiting_ahead or 0)
+        zh, en = waiting_lines(self.c.waiting_ahead or 0, self.c.estimate_minutes)
         top = self.y
         self.text_block(zh, self.fonts.bold(self.px(30, 22)))
         self.text_block(en, self.fonts.regular(self.px(22, 18)))
@@ -563,12 +565,16 @@ NUMBER_LABEL = "您的号码  Your number"
 REPRINT_LABEL = "补打  REPRINT  补打"
 
 
-def waiting_lines(ahead: int) -> tuple[str, str]:
-    """How many wait ahead, in Chinese and English (both ticket modes print these)."""
+def waiting_lines(ahead: int, minutes: int | None = None) -> tuple[str, str]:
+    """How many wait ahead (and about how long, when the hall server estimated it), in
+    Chinese and English (both ticket modes print these)."""
     if ahead == 0:
         return "您前面没有人等候", "You are next"
     people = "person" if ahead == 1 else "people"
-    return f"您前面还有 {ahead} 人等候", f"{ahead} {people} waiting ahead of you"
+    zh, en = f"您前面还有 {ahead} 人等候", f"{ahead} {people} waiting ahead of you"
+    if minutes is not None:
+        zh, en = f"{zh}，约 {minutes} 分钟", f"{en}, about {minutes} min"
+    return zh, en
 
 
 def location_lines(content: TicketContent) -> tuple[str, str]:

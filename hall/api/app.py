@@ -21,6 +21,7 @@ from hall.keys import KeyStore, KeyStoreError
 from hall.live import LiveBus, listen_postgres
 from hall.settings import HallSettings
 from hall.store.db import Database, StoreError, open_database
+from hall.web import install_pages
 from sync.protocol import API_PREFIX, PROTOCOL_VERSION, ErrorBody, FieldError
 
 log = logging.getLogger(__name__)
@@ -200,6 +201,7 @@ def create_app(settings: HallSettings | None = None, db: Database | None = None)
         return _error(503, "unavailable", "the roster key is not available on this server")
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    install_pages(app)
     return app
 
 

@@ -254,3 +254,8 @@ class RosterEntry(Base):
     valid_to: Mapped[str | None] = mapped_column(String(10), nullable=True)
     added_version: Mapped[int] = mapped_column(Integer)
     removed_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+# The pages' tables (staff, sessions, display tokens, ratings) share this metadata, so the
+# migrations can be checked against every model.
+from hall.store import page_models as _page_models  # noqa: E402, F401

@@ -85,6 +85,7 @@ class Prompt(StrEnum):
     NOT_ELIGIBLE = "not_eligible"
     PRINTING = "printing"
     TICKET_ISSUED = "ticket_issued"
+    TICKET_ISSUED_WAIT = "ticket_issued_wait"
     TAKE_TICKET = "take_ticket"
     PRINT_FAILED = "print_failed"
     ASK_STAFF = "ask_staff"
@@ -151,6 +152,11 @@ _TEMPLATES: Final[dict[Prompt, dict[Lang, str]]] = {
     Prompt.TICKET_ISSUED: {
         "zh": "您的号码是 {number}，请到 {place} 等候，请取走您的票。",
         "en": "Your number is {number}. Please wait at {place}. Please take your ticket.",
+    },
+    Prompt.TICKET_ISSUED_WAIT: {
+        "zh": "{number} 号，前面还有 {ahead} 人，约 {minutes} 分钟，请到 {place} 等候。",
+        "en": "Your number is {number}. {ahead} ahead, about {minutes} minutes. "
+        "Please wait at {place}.",
     },
     Prompt.TAKE_TICKET: {
         "zh": "请取走您的票。",

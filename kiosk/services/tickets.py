@@ -7,8 +7,10 @@ in order, so two taps can never race each other to the counter or to the paper.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
@@ -24,6 +26,12 @@ from printer.base import TicketPrinter
 from printer.errors import PrinterError
 from printer.status import PrinterStatus
 from printer.ticket import TicketContent
+
+if TYPE_CHECKING:
+    from kiosk.services.sync_engine import QueueHint
+
+#: Where the people-ahead count and the estimate come from (the sync service).
+QueueHintSource = Callable[[str, bool], "QueueHint | None"]
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +65,8 @@ class IssueOutcome:
     printer_status: PrinterStatus = PrinterStatus.UNKNOWN
     #: Set when a priority request became a normal ticket, e.g. "daily_limit".
     downgraded: str | None = None
+    #: About how long until this ticket is called (hall server's estimate); None: unknown.
+    estimate_minutes: int | None = None
     #: True in ``ticket_allocated``: the number exists, the paper is on its way.
     printing: bool = False
 
@@ -82,8 +92,18 @@ class ServiceUnavailable(Exception):
 QUOTA_USED = "quota_used"
 
 
+class OutOfNumbers(OutOfService):
+    """This kiosk's leased numbers for the prefix are used up and the hall server cannot
+    be reached for more: no ticket until it can (the kiosk never makes a number up)."""
+
+
 def ticket_content(
-    ticket: IssuedTicket, service: Service, settings: TicketSettings, *, reprint: bool = False
+    ticket: IssuedTicket,
+    service: Service,
+    settings: TicketSettings,
+    *,
+    reprint: bool = False,
+    estimate_minutes: int | None = None,
 ) -> TicketContent:
     return TicketContent(
         number=ticket.number,
@@ -97,9 +117,27 @@ def ticket_content(
         kiosk_id=ticket.kiosk_id,
         priority=ticket.priority,
         waiting_ahead=ticket.waiting_ahead,
+        estimate_minutes=estimate_minutes,
         qr_url_prefix=settings.qr_url_prefix,
         footer=settings.priority_footer if ticket.priority else settings.footer,
         reprint=reprint,
+    )
+
+
+def report_content(lines: list[str], settings: TicketSettings, now: datetime) -> TicketContent:
+    """The end-of-day report on paper: the ticket layout, "EOD" for a number, the report's
+    lines as the footer."""
+    return TicketContent(
+        number="EOD",
+        service_name_zh="日结报告",
+        service_name_en="Day report",
+        location_zh="",
+        location_en="",
+        issued_at=now,
+        ticket_id=f"report-{now:%Y%m%d-%H%M%S}",
+        hall_name=settings.hall_name,
+        kiosk_id=settings.kiosk_id,
+        footer="\n".join(lines),
     )
 
 
@@ -124,8 +162,11 @@ class TicketService(QObject):
         printer: TicketPrinter,
         settings: TicketSettings,
         parent: QObject | None = None,
+        *,
+        queue_hint: QueueHintSource | None = None,
     ) -> None:
         super().__init__(parent)
+        self._queue_hint = queue_hint
         self._db = db
         self._clock = clock
         self._catalogue = catalogue
@@ -203,6 +244,26 @@ class TicketService(QObject):
         self._set_busy(True)
         self._worker.submit(lambda: self._reprint_job(ticket_id), self._issued, self._failed)
 
+    @Slot(list)
+    def print_report(self, lines: list[str]) -> None:
+        """Print the end-of-day report (staff panel) on the printer's worker."""
+        if self._busy:
+            return
+        self._set_busy(True)
+
+        def job() -> None:
+            self._printer.print_ticket(report_content(lines, self._settings, self._clock.now()))
+
+        def done(_result: object) -> None:
+            self._set_busy(False)
+            log.info("day report printed")
+
+        def failed(error: BaseException) -> None:
+            self._set_busy(False)
+            log.error("day report not printed: %s", error)
+
+        self._worker.submit(job, done, failed)
+
     @Slot()
     def refresh_printer_status(self) -> None:
         if not self._busy:
@@ -244,11 +305,24 @@ class TicketService(QObject):
         reprint: bool,
         status: PrinterStatus,
         downgraded: str | None = None,
+        estimate_minutes: int | None = None,
     ) -> IssueOutcome:
-        content = ticket_content(ticket, service, self._settings, reprint=reprint)
+        content = ticket_content(
+            ticket, service, self._settings, reprint=reprint, estimate_minutes=estimate_minutes
+        )
         # The number is safe in the database: the visitor sees it now, whatever the printer.
         self._allocated.emit(
-            IssueOutcome(ticket, service, False, None, reprint, status, downgraded, printing=True)
+            IssueOutcome(
+                ticket,
+                service,
+                False,
+                None,
+                reprint,
+                status,
+                downgraded,
+                estimate_minutes=estimate_minutes,
+                printing=True,
+            )
         )
         try:
             self._printer.print_ticket(content)
@@ -265,8 +339,9 @@ class TicketService(QObject):
             )
             failed = replace(ticket, print_state="failed")
             return IssueOutcome(
-                failed, service, False, str(e), reprint, PrinterStatus.ERROR, downgraded
-            )
+                failed, service, False, str(e), reprint, PrinterStatus.ERROR, downgraded,
+                estimate_minutes=estimate_minutes,
+            )  # fmt: skip
         # The paper is out: that is final. Note it where no lock can stop us; if the
         # database is busy, it catches up in the background after the visitor has seen
         # the number.
@@ -278,7 +353,9 @@ class TicketService(QObject):
         except StoreError as e:
             self._submit_mark_printed(ticket.id, printed_at, error=e)
         printed = replace(ticket, print_state="printed")
-        return IssueOutcome(printed, service, True, None, reprint, status, downgraded)
+        return IssueOutcome(
+            printed, service, True, None, reprint, status, downgraded, estimate_minutes
+        )
 
     def _issue_job(self, request: TicketRequest) -> IssueOutcome:
         service = self._catalogue.by_code(request.service_code)
@@ -311,6 +388,9 @@ class TicketService(QObject):
                 tomorrow = now.replace(hour=23, minute=59) + timedelta(minutes=1)
                 opens = service.availability(tomorrow).opens_at or tomorrow
                 raise ServiceUnavailable(service, Availability(False, QUOTA_USED, opens))
+        # The hall's count before this ticket: the people ahead of it. None when the
+        # server's counts are not fresh (unreachable): left off rather than guessed.
+        hint = self._queue_hint(service.code, request.priority) if self._queue_hint else None
         ticket = ticket_store.issue_ticket(
             self._db,
             self._clock,
@@ -320,7 +400,10 @@ class TicketService(QObject):
             open_local_blocks=self._settings.open_local_blocks,
         )
         log.info("issued %s for %s", ticket.number, service.code)
-        return self._print(ticket, service, False, status, downgraded)
+        minutes = None
+        if hint is not None:
+            ticket, minutes = replace(ticket, waiting_ahead=hint.ahead), hint.minutes
+        return self._print(ticket, service, False, status, downgraded, minutes)
 
     def _reprint_job(self, ticket_id: str) -> IssueOutcome:
         status = self._check_printer()
@@ -375,6 +458,11 @@ class TicketService(QObject):
             if error.availability.reason == QUOTA_USED:
                 self._used_up.setdefault(self.today(), set()).add(error.service.code)
             self.issue_declined.emit(error)
+        elif isinstance(error, ticket_store.NumbersExhausted):
+            # Leased numbers used up while the hall server stayed away: no number is made
+            # up (another kiosk may hold it); staff are told, the visitor is sent to them.
+            log.error("ticket refused: %s", error)
+            self.issue_refused.emit(OutOfNumbers(self.printer_status, str(error)))
         elif isinstance(error, OutOfService):
             log.warning("ticket refused: printer %s", error.status.value)
             self._status_read(error.status)

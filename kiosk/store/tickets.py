@@ -11,7 +11,7 @@ import json
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
@@ -29,14 +29,18 @@ class NumbersExhausted(StoreError):
 
 
 def draw_number(session: Session, day: date, prefix: str, *, open_local_blocks: bool) -> int:
-    """Take the next number for ``prefix`` on ``day`` inside the caller's write transaction."""
+    """Take the next number for ``prefix`` on ``day`` inside the caller's write transaction.
+
+    Without ``open_local_blocks`` (a kiosk of a hall server) only leased, bounded blocks
+    count: an unbounded local block left from stand-alone days would collide with them."""
+    usable = (
+        or_(NumberBlock.end.is_(None), NumberBlock.next <= NumberBlock.end)
+        if open_local_blocks
+        else NumberBlock.next <= NumberBlock.end
+    )
     block = session.scalars(
         select(NumberBlock)
-        .where(
-            NumberBlock.day == day,
-            NumberBlock.prefix == prefix,
-            or_(NumberBlock.end.is_(None), NumberBlock.next <= NumberBlock.end),
-        )
+        .where(NumberBlock.day == day, NumberBlock.prefix == prefix, usable)
         .order_by(NumberBlock.start)
         .limit(1)
     ).first()
@@ -152,21 +156,32 @@ def mark_printed(
 
     ``wait=False``: raise ``StoreError`` at once if the database is locked.
     """
+    printed_at = at or clock.now()
     with db.write(wait=wait) as session:
-        session.execute(
+        changed = session.execute(
             update(Ticket)
-            .where(Ticket.id == ticket_id)
-            .values(print_state=PrintState.PRINTED, print_error=None, printed_at=at or clock.now())
+            .where(Ticket.id == ticket_id, Ticket.print_state != PrintState.PRINTED)
+            .values(print_state=PrintState.PRINTED, print_error=None, printed_at=printed_at)
         )
+        if _rows(changed):
+            _ticket_event(
+                session, "ticket.printed", ticket_id, printed_at,
+                {"printed_at": printed_at.isoformat()},
+            )  # fmt: skip
 
 
 def mark_print_failed(db: Database, ticket_id: str, error: str) -> None:
     with db.write() as session:
-        session.execute(
+        changed = session.execute(
             update(Ticket)
             .where(Ticket.id == ticket_id)
             .values(print_state=PrintState.FAILED, print_error=error[:200])
         )
+        if _rows(changed):
+            _ticket_event(
+                session, "ticket.print_failed", ticket_id, datetime.now(UTC),
+                {"error": error[:200]},
+            )  # fmt: skip
 
 
 def count_reprint(db: Database, ticket_id: str) -> IssuedTicket:
@@ -175,16 +190,45 @@ def count_reprint(db: Database, ticket_id: str) -> IssuedTicket:
         if ticket is None:
             raise StoreError(f"no ticket {ticket_id}")
         ticket.reprint_count += 1
+        _ticket_event(
+            session, "ticket.reprinted", ticket_id, datetime.now(UTC),
+            {"reprint_count": ticket.reprint_count},
+        )  # fmt: skip
         return _to_issued(ticket)
 
 
 def void_ticket(db: Database, clock: Clock, ticket_id: str) -> None:
+    now = clock.now()
     with db.write() as session:
-        session.execute(
+        changed = session.execute(
             update(Ticket)
             .where(Ticket.id == ticket_id, Ticket.voided_at.is_(None))
-            .values(voided_at=clock.now())
+            .values(voided_at=now)
         )
+        if _rows(changed):
+            _ticket_event(session, "ticket.voided", ticket_id, now, {"voided_at": now.isoformat()})
+
+
+def _rows(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _ticket_event(
+    session: Session, kind: str, ticket_id: str, at: datetime, payload: dict[str, object]
+) -> None:
+    """What happened to a ticket after it was issued, for the hall server (print failures
+    and reprints go into its day report), in the same transaction as the change."""
+    session.add(
+        OutboxEvent(
+            id=str(uuid.uuid4()),
+            kind=kind,
+            ticket_id=ticket_id,
+            payload=json.dumps({"ticket_id": ticket_id, **payload}, ensure_ascii=False),
+            urgent=False,
+            created_at=at,
+            attempts=0,
+        )
+    )
 
 
 def get_ticket(db: Database, ticket_id: str) -> IssuedTicket | None:
@@ -308,9 +352,17 @@ def recover_interrupted_prints(db: Database, journal: PrintJournal) -> PrintReco
                     ticket.print_error = None
                     ticket.printed_at = on_paper[ticket.id]
                     printed.append(ticket.number)
+                    _ticket_event(
+                        session, "ticket.printed", ticket.id, on_paper[ticket.id],
+                        {"printed_at": on_paper[ticket.id].isoformat()},
+                    )  # fmt: skip
             else:
                 ticket.print_state = PrintState.FAILED
                 ticket.print_error = "kiosk stopped before the print finished"
                 failed.append(ticket.number)
+                _ticket_event(
+                    session, "ticket.print_failed", ticket.id, datetime.now(UTC),
+                    {"error": ticket.print_error},
+                )  # fmt: skip
     journal.clear()
     return PrintRecovery(printed, failed)

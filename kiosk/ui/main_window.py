@@ -30,9 +30,12 @@ from kiosk.domain.ticket import TicketRequest
 from kiosk.services.devices import ReaderService, VoiceService
 from kiosk.services.green_channel import GreenChannelService, Identification
 from kiosk.services.staff import StaffService, StaffSummary
+from kiosk.services.sync import SyncService
+from kiosk.services.sync_engine import EndOfDay, SyncStatus
 from kiosk.services.tickets import (
     QUOTA_USED,
     IssueOutcome,
+    OutOfNumbers,
     OutOfService,
     ServiceUnavailable,
     TicketService,
@@ -84,6 +87,7 @@ class KioskServices:
     reader: ReaderService
     voice: VoiceService
     staff: StaffService
+    sync: SyncService | None = None  # None: stand-alone (no hall server configured)
 
 
 def demo_geometry() -> QRect:
@@ -111,6 +115,7 @@ class KioskWindow(QWidget):
         self.settings = settings
         self.lang = settings.language
         self.services = services
+        self.catalogue = catalogue
         self.tickets = services.tickets
         self._allow_close = not settings.fullscreen
         self._service: Service | None = None  # chosen, waiting for a card
@@ -200,6 +205,13 @@ class KioskWindow(QWidget):
         services.staff.summary_loaded.connect(self._on_summary)
         services.staff.help_raised.connect(self._on_help_raised)
         self.staff_panel.help_answered.connect(services.staff.answer_help)
+        if services.sync is not None:
+            self.staff_panel.enable_sync(True)
+            self.staff_panel.sync_requested.connect(services.sync.request_end_of_day)
+            self.staff_panel.print_report_requested.connect(self._print_report)
+            services.sync.progress.connect(self.staff_panel.show_sync_progress)
+            services.sync.end_of_day_done.connect(self._on_end_of_day)
+            services.sync.status_changed.connect(self._on_sync_status)
 
         self._back_home = QTimer(self)
         self._back_home.setSingleShot(True)
@@ -577,6 +589,14 @@ class KioskWindow(QWidget):
             self._say("number_not_printed", number=outcome.ticket.number)
         elif outcome.reprint:
             self._say("ticket_reprinted", number=outcome.ticket.number)
+        elif outcome.ticket.waiting_ahead is not None and outcome.estimate_minutes is not None:
+            self._say(
+                "ticket_issued_wait",
+                number=outcome.ticket.number,
+                place=self._place(outcome),
+                ahead=outcome.ticket.waiting_ahead,
+                minutes=outcome.estimate_minutes,
+            )
         else:
             self._say("ticket_printed", number=outcome.ticket.number, place=self._place(outcome))
         if self.listen_mode:
@@ -587,7 +607,10 @@ class KioskWindow(QWidget):
         self._explain_closed(error.service, error.availability)
 
     def _on_refused(self, error: OutOfService) -> None:
-        self.out_of_service.set_reason(reason_key(error.status), self.lang)
+        key = "no_numbers" if isinstance(error, OutOfNumbers) else reason_key(error.status)
+        self.out_of_service.set_reason(key, self.lang)
+        if key == "no_numbers":  # other services may still have numbers
+            self._back_home.start(int(self.settings.ticket_screen_s * 1000))
         self._show(self.out_of_service)
         self._say("out_of_service")
 
@@ -662,13 +685,51 @@ class KioskWindow(QWidget):
         reader = self.services.reader
         reader_text = reader.state.value + (f" ({reader.message})" if reader.message else "")
         self.staff_panel.set_status("reader", reader_text, "ok" if reader.available else "error")
-        self.staff_panel.set_status("server", "not configured (stand-alone)", "unknown")
+        self.staff_panel.set_status(*self._server_status())
         voice = self.services.voice
         self.staff_panel.set_status(
             "voice",
             "ok" if voice.available else str(voice.unavailable_reason),
             "ok" if voice.available else "error",
         )
+
+    def _server_status(self) -> tuple[str, str, str]:
+        """The hall server's line in the staff panel: key, words, level."""
+        sync = self.services.sync
+        if sync is None:
+            return "server", "not configured (stand-alone)", "unknown"
+        status = sync.last_status
+        if status is None:
+            return "server", "连接中 / connecting", "unknown"
+        last = "从未 / never"
+        if status.last_success:  # written in the hall's time zone
+            last = status.last_success[11:16]
+        state = {True: "在线 / online", False: "离线 / offline", None: "连接中 / connecting"}
+        text = (
+            f"{state[status.online]} · 待传 / waiting {status.pending} · 上次成功 / last ok {last}"
+        )
+        if status.online is False and status.last_error:
+            text += f"\n{status.last_error[:90]}"
+        low = [f"{p}:{n}" for p, n in sorted(status.numbers_left.items()) if n < 10]
+        if low:
+            text += f"\n号段将尽 / numbers low: {' '.join(low)}"
+        if status.online is False or status.rejected:
+            return "server", text, "error"
+        return "server", text, "unknown" if status.online is None else "ok"
+
+    def _on_sync_status(self, _status: SyncStatus) -> None:
+        if self._staff_mode and self.current() is self.staff_panel:
+            self.staff_panel.set_status(*self._server_status())
+
+    def _on_end_of_day(self, result: EndOfDay) -> None:
+        names = {s.code: s.name_zh for s in self.catalogue}
+        self.staff_panel.show_end_of_day(result.report.lines(names), result.problems, result.report)
+        self.services.staff.load_summary()
+
+    def _print_report(self, report: object) -> None:
+        lines = getattr(report, "lines", None)
+        if lines is not None:
+            self.tickets.print_report(lines({s.code: s.name_zh for s in self.catalogue}))
 
     def exit_to_desktop(self) -> None:
         log.info("staff exit to desktop")

@@ -78,6 +78,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "ticket.your_number": {"zh": "您的号码", "en": "Your number"},
     "ticket.go_to": {"zh": "请到 {location} 等候", "en": "Please wait at {location}"},
     "ticket.ahead": {"zh": "前面还有 {count} 人", "en": "{count} people ahead of you"},
+    "ticket.ahead_wait": {
+        "zh": "前面还有 {count} 人，约 {minutes} 分钟",
+        "en": "{count} people ahead of you, about {minutes} min",
+    },
     "ticket.printing": {"zh": "正在打印号票……", "en": "Printing your ticket…"},
     "ticket.take": {"zh": "请取走号票", "en": "Please take your ticket below"},
     "ticket.not_printed": {
@@ -160,6 +164,10 @@ STAFF_REASONS: dict[str, dict[str, str]] = {
     "paper_out": {"zh": "打印机缺纸", "en": "printer out of paper"},
     "offline": {"zh": "打印机离线", "en": "printer offline"},
     "error": {"zh": "打印机故障", "en": "printer error"},
+    "no_numbers": {
+        "zh": "本机号段已用完，连不上大厅服务器",
+        "en": "leased numbers used up, hall server unreachable",
+    },
 }
 
 

@@ -115,16 +115,35 @@ def test_not_eligible_keeps_one_full_stop() -> None:
 def test_every_prompt_exists_in_both_languages_with_the_same_params(key: Prompt) -> None:
     params = {lang: prompt_params(key, lang) for lang in LANGUAGES}
     assert params["zh"] == params["en"]
-    values = {"number": "L012", "place": "3号窗口", "reason": "不在名单上"}
+    values = {
+        "number": "L012",
+        "place": "3号窗口",
+        "reason": "不在名单上",
+        "ahead": 12,
+        "minutes": 25,
+    }
     for lang in LANGUAGES:
         text = prompt_text(key, lang, **{name: values[name] for name in params[lang]})
         assert text.strip() == text and text
         assert "{" not in text and "}" not in text
 
 
+def test_ticket_with_the_wait_says_how_many_and_how_long() -> None:
+    zh = prompt_text(
+        "ticket_issued_wait", "zh", number="A037", place="3号窗口", ahead=12, minutes=25
+    )
+    assert "前面还有 12 人，约 25 分钟" in zh
+
+
 @pytest.mark.parametrize("key", list(Prompt))
 def test_prompts_are_short(key: Prompt) -> None:
-    values = {"number": "L012", "place": "3号窗口", "reason": "不在名单上"}
+    values = {
+        "number": "L012",
+        "place": "3号窗口",
+        "reason": "不在名单上",
+        "ahead": 12,
+        "minutes": 25,
+    }
     chosen = {name: values[name] for name in prompt_params(key)}
     assert len(prompt_text(key, "zh", **chosen)) <= 40
     assert len(prompt_text(key, "en", **chosen).split()) <= 20
@@ -134,7 +153,13 @@ def test_chinese_prompts_hold_no_latin_words() -> None:
     # The Mandarin voice is chosen to read Latin letters as single letters (pinyin
     # voice on espeak-ng); an English word in a Chinese prompt would be spelled out.
     for key in Prompt:
-        values = {"number": "012", "place": "3号窗口", "reason": "不在名单上"}
+        values = {
+            "number": "012",
+            "place": "3号窗口",
+            "reason": "不在名单上",
+            "ahead": 3,
+            "minutes": 9,
+        }
         text = prompt_text(key, "zh", **{name: values[name] for name in prompt_params(key)})
         assert not any(char.isascii() and char.isalpha() for char in text)
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -282,6 +283,7 @@ class StaffPanel(QWidget):
     help_answered = Signal(str)  # help request id
     manual_requested = Signal()
     sync_requested = Signal()
+    print_report_requested = Signal(object)  # the day report shown
     exit_requested = Signal()
     closed = Signal()
 
@@ -384,6 +386,26 @@ class StaffPanel(QWidget):
         middle.addLayout(tickets, 3)
         root.addLayout(middle, 1)
 
+        # End-of-day sync: progress while it runs, then the day report (or what failed).
+        self.sync_progress = QProgressBar()
+        self.sync_progress.setObjectName("SyncProgress")
+        self.sync_progress.setRange(0, 100)
+        self.sync_progress.setMinimumHeight(theme.px(36))
+        self.sync_progress.setVisible(False)
+        root.addWidget(self.sync_progress)
+        report_row = QHBoxLayout()
+        self.sync_report = label(px=theme.TEXT_PX - 8, center=False)
+        self.sync_report.setObjectName("SyncReport")
+        self.sync_report.setVisible(False)
+        report_row.addWidget(self.sync_report, 1)
+        self.print_report = big_button("打印日结 / Print report", min_height=70)
+        self.print_report.setObjectName("StaffPrintReport")
+        self.print_report.setVisible(False)
+        self.print_report.clicked.connect(lambda: self.print_report_requested.emit(self._report))
+        report_row.addWidget(self.print_report)
+        root.addLayout(report_row)
+        self._report: object = None
+
         actions = QGridLayout()
         self.manual = big_button("人工核实 / Manual ID", min_height=90)
         self.manual.setObjectName("StaffManual")
@@ -452,6 +474,32 @@ class StaffPanel(QWidget):
 
     def counts_text(self) -> str:
         return "\n".join(self.counts.item(i).text() for i in range(self.counts.count()))
+
+    def enable_sync(self, enabled: bool) -> None:
+        self.sync.setEnabled(enabled)
+        self.sync.setToolTip("" if enabled else "Needs a hall server (config server.url)")
+
+    def show_sync_progress(self, percent: int, text: str) -> None:
+        self.sync.setEnabled(False)
+        self.sync_progress.setVisible(True)
+        self.sync_progress.setValue(percent)
+        self.sync_progress.setFormat(f"{text}  %p%")
+
+    def show_end_of_day(self, report_lines: list[str], problems: list[str], report: object) -> None:
+        self.sync.setEnabled(True)
+        self.sync_progress.setVisible(False)
+        lines = list(report_lines)
+        if problems:
+            lines.insert(
+                0, "同步未完成，数据已保留，下次再传 / Sync not complete; kept for next time:"
+            )
+            lines[1:1] = [f"  {p}" for p in problems]
+        else:
+            lines.insert(0, "日终同步完成 / End-of-day sync complete")
+        self.sync_report.setText("\n".join(lines))
+        self.sync_report.setVisible(True)
+        self._report = report
+        self.print_report.setVisible(True)
 
     def show_summary(self, summary) -> None:
         lines = [f"今日合计 / Today: {summary.total}"]

@@ -98,7 +98,13 @@ class TicketScreen(QWidget):
         self.location.setText(tr("ticket.go_to", lang, location=place))
         self.ahead.setVisible(ticket.waiting_ahead is not None)
         if ticket.waiting_ahead is not None:
-            self.ahead.setText(tr("ticket.ahead", lang, count=ticket.waiting_ahead))
+            minutes = getattr(outcome, "estimate_minutes", None)
+            if minutes is None:
+                self.ahead.setText(tr("ticket.ahead", lang, count=ticket.waiting_ahead))
+            else:
+                self.ahead.setText(
+                    tr("ticket.ahead_wait", lang, count=ticket.waiting_ahead, minutes=minutes)
+                )
         colour = theme.INK
         if getattr(outcome, "printing", False):
             self.take.setText(tr("ticket.printing", lang))
