@@ -14,7 +14,8 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable
-from datetime import date
+from dataclasses import replace
+from datetime import date, datetime
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -29,10 +30,12 @@ from kiosk.services.green_channel import Identification
 from kiosk.services.staff import StaffSummary
 from kiosk.services.tickets import IssueOutcome
 from kiosk.store import tickets as ticket_store
-from kiosk.testing import KioskRig, build_rig
+from kiosk.testing import SHANGHAI, KioskRig, build_rig
+from kiosk.ui.strings import tr
 from printer.status import PrinterStatus
 
 SIZES = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
+OPEN = datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI)  # a Monday morning: every service open
 
 
 def settle(ms: int = 60) -> None:
@@ -51,7 +54,7 @@ def sample_outcome(rig: KioskRig, priority: bool) -> IssueOutcome:
     return IssueOutcome(ticket, service, True)
 
 
-def screens(rig: KioskRig) -> dict[str, Callable[[str], None]]:
+def screens(rig: KioskRig) -> tuple[dict[str, Callable[[str], None]], Callable[[], None]]:
     w = rig.window
     catalogue = rig.kiosk.catalogue
     medical = catalogue.by_code("medical_insurance")
@@ -128,6 +131,74 @@ def screens(rig: KioskRig) -> dict[str, Callable[[str], None]]:
         w.manual_screen.reset()
         w.show_screen_for_docs(w.manual_screen, lang)
 
+    def ticket_printing(lang: str) -> None:
+        w.ticket_screen.show_outcome(replace(normal, printed=False, printing=True), lang)
+        w.show_screen_for_docs(w.ticket_screen, lang)
+
+    def ticket_not_printed(lang: str) -> None:
+        w.ticket_screen.show_outcome(replace(normal, printed=False), lang)
+        w.show_screen_for_docs(w.ticket_screen, lang)
+
+    def ticket_daily_limit(lang: str) -> None:
+        w.lang = lang
+        note = w._ticket_note(replace(normal, downgraded="daily_limit"))
+        w.ticket_screen.show_outcome(normal, lang, note)
+        w.show_screen_for_docs(w.ticket_screen, lang)
+
+    def no_card(lang: str) -> None:
+        w.card_screen.show_for(None, lang)
+        w.card_screen.show_no_card()
+        w.show_screen_for_docs(w.card_screen, lang)
+
+    def help_called(lang: str) -> None:
+        w.show_screen_for_docs(w.home, lang)
+        w.home.show_notice(tr("help.called", lang))
+
+    def idle_warning(lang: str) -> None:
+        w.card_screen.show_for(medical, lang)
+        w.show_screen_for_docs(w.card_screen, lang)
+        w.idle_warning.retranslate(lang)
+        w.idle_warning.cover()
+
+    def closed_hours(lang: str) -> None:
+        rig.clock.set(datetime(2026, 11, 30, 7, 40, tzinfo=SHANGHAI))  # before opening
+        w.show_screen_for_docs(w.home, lang)
+        w._explain_closed(medical, rig.kiosk.tickets.availability(medical))
+
+    def listen_mode(lang: str) -> None:
+        w.show_screen_for_docs(w.home, lang)
+        w.help_bar.listen.setChecked(True)
+
+    def staff_help(lang: str) -> None:
+        staff(lang)
+        w.staff_panel.help_list.addItem("10:42  访客求助 / Visitor needs help (CardScreen)")
+        w.staff_panel.help_box.show()
+        w.staff_panel.recent.setCurrentRow(0)
+        w.staff_panel._ask_void()
+
+    def manual_preview(lang: str) -> None:
+        from kiosk.domain.eligibility import Category, RosterMatch
+        from kiosk.services.green_channel import ManualPreview
+
+        w.manual_screen.reset()
+        w.manual_screen.staff_entry.setText("0427")
+        w.manual_screen.id_pad.entry.setText(senior.id_number)
+        w.manual_screen._pick("forgot_card")
+        match = RosterMatch(Category.SUBSISTENCE, None, date(2027, 6, 30))
+        decision = decide([match], senior.birth_date, today, AgeRule())
+        masked = senior.id_number[:4] + "*" * 10 + senior.id_number[-4:]
+        w.manual_screen.show_preview(ManualPreview(masked, (match,), decision.age, decision))
+        w.show_screen_for_docs(w.manual_screen, lang)
+
+    def reset() -> None:
+        rig.clock.set(OPEN)
+        w.idle_warning.hide()
+        w.home.show_notice("")
+        if w.help_bar.listen.isChecked():
+            w.help_bar.listen.setChecked(False)
+        w.staff_panel._cancel_void()
+        w.refresh_hours()
+
     return {
         "01-home": home,
         "02-offer-green-channel": offer,
@@ -142,7 +213,17 @@ def screens(rig: KioskRig) -> dict[str, Callable[[str], None]]:
         "11-staff-pin": pin,
         "12-staff-panel": staff,
         "13-staff-manual-id": manual,
-    }
+        "14-ticket-printing": ticket_printing,
+        "15-ticket-not-printed": ticket_not_printed,
+        "16-ticket-daily-limit": ticket_daily_limit,
+        "17-no-id-card": no_card,
+        "18-help-called": help_called,
+        "19-idle-warning": idle_warning,
+        "20-closed-hours": closed_hours,
+        "21-listen-mode": listen_mode,
+        "22-staff-help-and-void": staff_help,
+        "23-staff-manual-id-check": manual_preview,
+    }, reset
 
 
 def main() -> int:
@@ -159,8 +240,10 @@ def main() -> int:
         for orientation, (width, height) in SIZES.items():
             window.resize(width, height)
             settle()
-            for name, show in screens(rig).items():
+            shows, reset = screens(rig)
+            for name, show in shows.items():
                 for lang in ("zh", "en"):
+                    reset()
                     show(lang)
                     settle()
                     path = args.out / f"{name}-{orientation}-{lang}.png"

@@ -97,12 +97,53 @@ def _settings(args: argparse.Namespace) -> HallSettings:
     return HallSettings.from_env()
 
 
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: Kiosk catalogue keys the wire protocol does not carry (yet): left out, with a warning.
+_KIOSK_ONLY = ("priority_location_zh", "priority_location_en")
+
+
+def _wire_service(entry: Any) -> Any:
+    """A kiosk catalogue entry (``hours``, ``last_issue``, ``extended``) as a wire entry
+    (``opening_hours``: the times tickets are issued, grouped by identical ranges)."""
+    if not isinstance(entry, dict):
+        return entry  # the wire model says what is wrong
+    service = dict(entry)
+    hours, extended = service.pop("hours", None), service.pop("extended", None)
+    last_issue = service.pop("last_issue", None)
+    for key in _KIOSK_ONLY:
+        if service.pop(key, None) is not None:
+            print(
+                f"hall: {key} of {service.get('code')} is not sent to kiosks yet", file=sys.stderr
+            )
+    if hours is None and extended is None:
+        return service
+    ranges: dict[tuple[Any, Any], list[int]] = {}
+    for table, is_extended in ((hours or {}), False), ((extended or {}), True):
+        if not isinstance(table, dict):
+            return entry
+        for day, text in table.items():
+            if day not in _WEEKDAYS or not isinstance(text, str) or text.count("-") != 1:
+                return entry
+            opens, closes = text.split("-")
+            if not is_extended and isinstance(last_issue, str) and last_issue < closes:
+                closes = last_issue
+            ranges.setdefault((opens, closes), []).append(_WEEKDAYS.index(day) + 1)
+    service["opening_hours"] = [
+        {"weekdays": sorted(days), "opens": opens, "closes": closes}
+        for (opens, closes), days in ranges.items()
+    ]
+    return service
+
+
 def _catalogue_data(path: Path) -> Any:
     text = path.read_text(encoding="utf-8")
     if path.suffix.lower() == ".json":
         return json.loads(text)
     data = tomllib.loads(text)
-    return {"version": str(data.get("version", path.stem)), "services": data.get("service", [])}
+    services = data.get("service", [])
+    if isinstance(services, list):
+        services = [_wire_service(entry) for entry in services]
+    return {"version": str(data.get("version", path.stem)), "services": services}
 
 
 def openapi_document() -> dict[str, Any]:

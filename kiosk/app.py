@@ -215,6 +215,7 @@ def build_kiosk(
         AgeRule(config.green_channel.age_rule, config.green_channel.age_threshold),
         trust_scanned_numbers=config.reader.line_source == "chip_reader",
         priority_card_keys=load_public_keys(config.green_channel.priority_card_keys),
+        max_priority_tickets_per_day=config.green_channel.max_priority_tickets_per_day,
     )
     pin_hash = config.staff.pin_hash or (DEMO_PIN_HASH if loaded.demo else "")
     sync = build_sync(loaded, db, clock, catalogue)
@@ -239,7 +240,13 @@ def build_kiosk(
         green=GreenChannelService(db, clock, green_rules),
         reader=ReaderService(factory),
         voice=VoiceService(speaker or build_speaker(loaded)),
-        staff=StaffService(db, clock, pin_hash, lockout_file=loaded.data_dir / LOCKOUT_FILE),
+        staff=StaffService(
+            db,
+            clock,
+            pin_hash,
+            lockout_file=loaded.data_dir / LOCKOUT_FILE,
+            kiosk_id=config.kiosk.id,
+        ),
         sync=sync,
     )
     if sync is not None:

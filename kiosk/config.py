@@ -336,7 +336,14 @@ def check_printable(catalogue: Catalogue, charset: str, source: str) -> None:
     from printer.charset import describe_chars, unprintable_chars
 
     for index, service in enumerate(catalogue, start=1):
-        for key in ("name_zh", "name_en", "location_zh", "location_en"):
+        for key in (
+            "name_zh",
+            "name_en",
+            "location_zh",
+            "location_en",
+            "priority_location_zh",
+            "priority_location_en",
+        ):
             bad = unprintable_chars(getattr(service, key), charset)
             if bad:
                 raise CatalogueError(

@@ -68,6 +68,26 @@ class KioskRig:
         )
 
 
+_SCHEDULE_KEYS = ("hours", "last_issue", "extended", "daily_quota")
+
+
+def _catalogue_without_hours(folder: Path) -> Path:
+    import tomllib
+
+    import tomlkit
+
+    from kiosk.paths import assets_dir
+
+    data = tomllib.loads((assets_dir() / "catalogue.toml").read_text("utf-8"))
+    for service in data["service"]:
+        for key in _SCHEDULE_KEYS:
+            service.pop(key, None)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "catalogue-any-hour.toml"
+    path.write_text(tomlkit.dumps(data), encoding="utf-8")
+    return path
+
+
 def build_rig(
     folder: Path,
     *,
@@ -81,9 +101,18 @@ def build_rig(
     """``server``: a hall server to sync with; ``now``: the clock's start (default 9:00 on
     :data:`TODAY`; a hall server counts its queue by its own today)."""
     ensure_qapplication()
+    catalogue = None
+    if now is not None:
+        # Real time (for a hall server) may fall outside the shipped catalogue's weekday
+        # hours: the same services, open at any hour.
+        catalogue = _catalogue_without_hours(folder)
     config = Config(
         kiosk=KioskSection(
-            fullscreen=False, hide_pointer=False, data_dir=folder / "data", log_dir=folder / "logs"
+            fullscreen=False,
+            hide_pointer=False,
+            data_dir=folder / "data",
+            log_dir=folder / "logs",
+            catalogue=catalogue,
         ),
         printer=PrinterSection(transport="preview", preview_dir=folder / "preview"),
         green_channel=GreenChannelSection(

@@ -91,6 +91,15 @@ class Prompt(StrEnum):
     ASK_STAFF = "ask_staff"
     OUT_OF_SERVICE = "out_of_service"
     THANK_YOU = "thank_you"
+    TICKET_NUMBER = "ticket_number"
+    TICKET_PRINTED = "ticket_printed"
+    TICKET_REPRINTED = "ticket_reprinted"
+    NUMBER_NOT_PRINTED = "number_not_printed"
+    NO_ID_CARD = "no_id_card"
+    HELP_CALLED = "help_called"
+    STILL_THERE = "still_there"
+    LISTEN_MODE = "listen_mode"
+    SERVICE_CLOSED = "service_closed"
 
 
 # Parameters: {number} is a ticket number such as "L012" (spelled out by
@@ -133,8 +142,8 @@ _TEMPLATES: Final[dict[Prompt, dict[Lang, str]]] = {
         "en": "You can use the priority service. Please tap the service you need.",
     },
     Prompt.NOT_ELIGIBLE: {
-        "zh": "抱歉，您现在不能取优先号：{reason}。您可以取普通号。",
-        "en": "Sorry, you cannot get a priority ticket: {reason}. You can take a regular ticket.",
+        "zh": "抱歉，您现在不能取优先号：{reason}。您可以取普通号，或按需要帮助。",
+        "en": "Sorry, no priority ticket: {reason}. Take a regular ticket, or tap Help.",
     },
     Prompt.PRINTING: {
         "zh": "正在出票，请稍等。",
@@ -168,6 +177,44 @@ _TEMPLATES: Final[dict[Prompt, dict[Lang, str]]] = {
     Prompt.THANK_YOU: {
         "zh": "谢谢，祝您办事顺利。",
         "en": "Thank you. Have a good day.",
+    },
+    # The number as soon as it exists; the paper may take seconds on a slow printer.
+    Prompt.TICKET_NUMBER: {
+        "zh": "您的号码是 {number}，请到 {place} 等候。号票正在打印。",
+        "en": "Your number is {number}. Please wait at {place}. Your ticket is printing.",
+    },
+    # Said again in full when the paper is out, in case the first was cut short.
+    Prompt.TICKET_PRINTED: {
+        "zh": "请取走号票。您的号码是 {number}，请到 {place} 等候。",
+        "en": "Please take your ticket. Your number is {number}. Please wait at {place}.",
+    },
+    Prompt.TICKET_REPRINTED: {
+        "zh": "您今天已取过这个号，已为您补打。您的号码是 {number}。",
+        "en": "You already had this ticket today; here is a copy. Your number is {number}.",
+    },
+    Prompt.NUMBER_NOT_PRINTED: {
+        "zh": "号票没有打出来，请找工作人员。您的号码是 {number}。",
+        "en": "The ticket did not print. Please ask staff. Your number is {number}.",
+    },
+    Prompt.NO_ID_CARD: {
+        "zh": "没带身份证，请到服务台请工作人员核实，或直接取普通号。",
+        "en": "No ID card? Staff at the service desk can check by hand, or take a normal ticket.",
+    },
+    Prompt.HELP_CALLED: {
+        "zh": "已通知工作人员，请在这里稍等，也可以到服务台。",
+        "en": "Staff have been called. Please wait here, or go to the service desk.",
+    },
+    Prompt.STILL_THERE: {
+        "zh": "还需要办理吗？需要请点继续。",
+        "en": "Do you still need the kiosk? If so, tap Continue.",
+    },
+    Prompt.LISTEN_MODE: {
+        "zh": "朗读模式已打开。点一下会读给您听，再点一下就是选它。",
+        "en": "Read-aloud is on. Tap once to hear a button, tap again to choose it.",
+    },
+    Prompt.SERVICE_CLOSED: {
+        "zh": "现在不能取这个号：{reason}。如需帮助请按需要帮助。",
+        "en": "No tickets for this service now: {reason}. For help, tap Help.",
     },
 }
 

@@ -94,5 +94,10 @@ class VoiceService(QObject):
             return
         self._speaker.say(text, lang)
 
+    @Slot(str, str)
+    def say_text(self, text: str, lang: str) -> None:
+        """Read a screen's own words aloud (listen mode); returns at once."""
+        self._speaker.say(text, lang)
+
     def shutdown(self) -> None:
         self._speaker.stop()

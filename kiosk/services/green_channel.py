@@ -25,6 +25,7 @@ from kiosk.domain.eligibility import REASON_STAFF, AgeRule, Decision, RosterMatc
 from kiosk.domain.ticket import TicketRequest, visitor_reference
 from kiosk.services.worker import ResourceWorker
 from kiosk.store import roster as roster_store
+from kiosk.store import tickets as ticket_store
 from kiosk.store.db import Database
 from kiosk.store.secrets import TICKET_KEY, local_key, person_hash
 from roster.priority_card import (
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 REASON_UNKNOWN_CARD = "unknown_card"
 REASON_UNSIGNED_SCAN = "unsigned_scan"
 REASON_BAD_PRIORITY_CARD = "bad_priority_card"
+REASON_DAILY_LIMIT = "daily_limit"
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class GreenChannelRules:
     trust_scanned_numbers: bool = False
     #: Hall keys that scanned priority cards must be signed with (key id -> key).
     priority_card_keys: Mapping[str, Ed25519PublicKey] = field(default_factory=dict)
+    #: Priority tickets one person gets per day; the card result says when it is used.
+    max_priority_tickets_per_day: int = 3
 
 
 #: What a line device may send: a service-card code or a hall-signed priority card.
@@ -88,7 +92,18 @@ class Identification:
         )
 
 
+@dataclass(frozen=True)
+class ManualPreview:
+    """What the roster and the age rule say about a typed ID number (masked only)."""
+
+    id_masked: str
+    matches: tuple[RosterMatch, ...]
+    age: int | None
+    decision: Decision
+
+
 class GreenChannelService(QObject):
+    manual_previewed = Signal(object)  # ManualPreview
     identifying = Signal()
     identified = Signal(object)  # Identification
     identification_failed = Signal(str)  # reason key for the screen
@@ -128,7 +143,25 @@ class GreenChannelService(QObject):
             lambda: self._manual_job(id_number, staff, reason), self._done, self._failed
         )
 
+    @Slot(str)
+    def preview_manual(self, id_number: str) -> None:
+        """Before staff vouch for someone: what do the roster and the age rule say?"""
+        self._worker.submit(
+            lambda: self._preview_job(id_number), self.manual_previewed.emit, self._failed
+        )
+
     # -- worker thread ------------------------------------------------------------
+
+    def _preview_job(self, id_number: str) -> ManualPreview:
+        today = self._today()
+        try:
+            number = validate_id_number(id_number, today)
+        except InvalidIdNumber as e:
+            raise LookupError("invalid_id_number") from e
+        matches = tuple(roster_store.lookup(self._db, number, today=today))
+        birth = birth_date_of(number)
+        decision = decide(matches, birth, today, self._rules.age_rule)
+        return ManualPreview(mask_id_number(number), matches, decision.age, decision)
 
     def _today(self) -> date:
         return business_day(self._clock.now())
@@ -182,6 +215,14 @@ class GreenChannelService(QObject):
                 birth = None
         id_hash = self._hash(id_number)
         decision = self._decide(id_number, birth, expired, signed)
+        if decision.eligible:
+            # Said at the card, before the service choice: never "you may use the green
+            # channel" followed by a normal ticket.
+            used = ticket_store.priority_tickets_today(self._db, today, id_hash)
+            if used >= self._rules.max_priority_tickets_per_day:
+                decision = Decision(
+                    False, REASON_DAILY_LIMIT, None, decision.age, decision.card_expired
+                )
         ident = Identification(
             decision,
             id_hash,

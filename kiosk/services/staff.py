@@ -7,7 +7,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from functools import partial
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from kiosk.domain.clock import Clock, business_day
 from kiosk.domain.pin import LockoutState, PinAttempt, PinGuard, valid_pin_hash
 from kiosk.domain.ticket import IssuedTicket
 from kiosk.services.worker import ResourceWorker
+from kiosk.store import outbox
 from kiosk.store import tickets as ticket_store
 from kiosk.store.db import Database
 from kiosk.store.lockout import load_lockout, save_lockout
@@ -36,12 +37,18 @@ class StaffSummary:
     total: int = 0
     not_printed: int = 0
     zone: tzinfo | None = None  # the hall's time zone, for showing times
+    help_requests: tuple[outbox.HelpRequest, ...] = ()
+
+
+def _start_of(moment: datetime) -> datetime:
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 class StaffService(QObject):
     pin_checked = Signal(object)  # PinAttempt
     summary_loaded = Signal(object)  # StaffSummary
     action_done = Signal(str)  # message for the panel
+    help_raised = Signal()  # the help request is in the outbox
 
     def __init__(
         self,
@@ -52,12 +59,14 @@ class StaffService(QObject):
         *,
         lockout_file: Path | None = None,
         now_s: Callable[[], float] = time.time,
+        kiosk_id: str = "",
     ) -> None:
         """``lockout_file`` keeps the wrong-PIN count and lockout across restarts (None:
         in memory only, for tests)."""
         super().__init__(parent)
         self._db = db
         self._clock = clock
+        self._kiosk_id = kiosk_id
         self.pin_configured = valid_pin_hash(pin_hash)
         self._guard: PinGuard | None = None
         if self.pin_configured:
@@ -102,14 +111,40 @@ class StaffService(QObject):
             total=sum(by_service.values()),
             not_printed=sum(1 for t in recent if t.print_state == "failed"),
             zone=now.tzinfo,
+            help_requests=tuple(outbox.open_help_requests(self._db, _start_of(now))),
         )
 
     @Slot(str)
-    def void(self, ticket_id: str, staff: str = "staff panel") -> None:
+    def request_help(self, screen: str) -> None:
+        """A visitor pressed Help: an urgent event for the hall, shown in this panel."""
+
+        def job() -> None:
+            payload = {"kiosk_id": self._kiosk_id, "screen": screen}
+            outbox.add_event(self._db, self._clock, outbox.HELP_REQUESTED, payload, urgent=True)
+
+        log.warning("visitor asked for help at the %s screen", screen)
+        self._worker.submit(job, lambda _r: self.help_raised.emit())
+
+    @Slot(str)
+    def answer_help(self, request_id: str, staff: str = "staff panel") -> None:
+        def job() -> str:
+            payload = {"kiosk_id": self._kiosk_id, "request_id": request_id, "staff": staff}
+            outbox.add_event(self._db, self._clock, outbox.HELP_ANSWERED, payload)
+            return "help answered"
+
+        self._worker.submit(job, self._after_action)
+
+    @Slot(str, str)
+    def void(self, ticket_id: str, reason: str, staff: str = "staff panel") -> None:
         def job() -> str:
             ticket_store.void_ticket(self._db, self._clock, ticket_id)
             ticket_store.record_staff_action(
-                self._db, self._clock, staff=staff, action="void", reason="", ticket_id=ticket_id
+                self._db,
+                self._clock,
+                staff=staff,
+                action="void",
+                reason=reason,
+                ticket_id=ticket_id,
             )
             return "voided"
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from kiosk.domain.catalogue import Catalogue, Service
+from kiosk.domain.catalogue import Availability, Catalogue, Service
 from kiosk.domain.clock import Clock, business_day
 from kiosk.domain.ticket import IssuedTicket, TicketRequest
 from kiosk.services.worker import ResourceWorker
@@ -35,6 +35,8 @@ QueueHintSource = Callable[[str, bool], "QueueHint | None"]
 
 log = logging.getLogger(__name__)
 
+PRIORITY_FOOTER = "请留意叫号，过号请找工作人员 / Missed your number? Please ask staff"
+
 #: Longest pause between attempts to mark a printed ticket in a locked database.
 MARK_PRINTED_MAX_DELAY_MS = 30_000
 
@@ -48,6 +50,9 @@ class TicketSettings:
     footer: str = ""
     open_local_blocks: bool = True
     max_priority_tickets_per_day: int = 3
+    #: The footer of an L ticket: an elderly visitor who missed the call goes to staff,
+    #: they do not queue again.
+    priority_footer: str = PRIORITY_FOOTER
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,8 @@ class IssueOutcome:
     downgraded: str | None = None
     #: About how long until this ticket is called (hall server's estimate); None: unknown.
     estimate_minutes: int | None = None
+    #: True in ``ticket_allocated``: the number exists, the paper is on its way.
+    printing: bool = False
 
 
 class OutOfService(Exception):
@@ -70,6 +77,19 @@ class OutOfService(Exception):
     def __init__(self, status: PrinterStatus, detail: str = "") -> None:
         super().__init__(detail or status.value)
         self.status = status
+
+
+class ServiceUnavailable(Exception):
+    """This service issues no ticket now (outside its hours, or today's quota is used);
+    no number was used. The printer is fine: the visitor may choose another service."""
+
+    def __init__(self, service: Service, availability: Availability) -> None:
+        super().__init__(f"{service.code}: {availability.reason}")
+        self.service = service
+        self.availability = availability
+
+
+QUOTA_USED = "quota_used"
 
 
 class OutOfNumbers(OutOfService):
@@ -89,8 +109,8 @@ def ticket_content(
         number=ticket.number,
         service_name_zh=service.name_zh,
         service_name_en=service.name_en,
-        location_zh=service.location_zh,
-        location_en=service.location_en,
+        location_zh=service.priority_place("zh") if ticket.priority else service.location_zh,
+        location_en=service.priority_place("en") if ticket.priority else service.location_en,
         issued_at=ticket.issued_at,
         ticket_id=ticket.id,
         hall_name=settings.hall_name,
@@ -99,7 +119,7 @@ def ticket_content(
         waiting_ahead=ticket.waiting_ahead,
         estimate_minutes=estimate_minutes,
         qr_url_prefix=settings.qr_url_prefix,
-        footer=settings.footer,
+        footer=settings.priority_footer if ticket.priority else settings.footer,
         reprint=reprint,
     )
 
@@ -122,11 +142,17 @@ def report_content(lines: list[str], settings: TicketSettings, now: datetime) ->
 
 
 class TicketService(QObject):
+    #: The number is allocated and committed; the paper is still to come (IssueOutcome
+    #: with ``printed=False`` and ``printing=True``). The screen shows the number at once.
+    ticket_allocated = Signal(object)  # IssueOutcome
+    #: The print finished (or failed): the final IssueOutcome.
     ticket_issued = Signal(object)  # IssueOutcome
     issue_refused = Signal(object)  # OutOfService
     issue_failed = Signal(str)  # unexpected error, already logged
+    issue_declined = Signal(object)  # ServiceUnavailable
     printer_status_changed = Signal(object)  # PrinterStatus
     busy_changed = Signal(bool)
+    _allocated = Signal(object)  # IssueOutcome, from the worker thread
 
     def __init__(
         self,
@@ -149,8 +175,13 @@ class TicketService(QObject):
         self._worker = ResourceWorker("printer", self)
         self._journal = PrintJournal.beside(db.path)
         self._busy = False
+        #: Services whose daily quota is used up, per day (GUI thread only).
+        self._used_up: dict[date, set[str]] = {}
         self.printer_status = PrinterStatus.UNKNOWN
         self._recorded_status: PrinterStatus | None = None  # worker thread only
+        # Emitted on the printer worker right after the number is committed; queued to the
+        # GUI thread, where it becomes ticket_allocated before the printer has the bytes.
+        self._allocated.connect(self._on_allocated)
         self._poll = QTimer(self)
         self._poll.setInterval(15_000)
         self._poll.timeout.connect(self.refresh_printer_status)
@@ -186,6 +217,14 @@ class TicketService(QObject):
 
     def today(self) -> date:
         return business_day(self._clock.now())
+
+    def availability(self, service: Service) -> Availability:
+        """Whether ``service`` issues tickets now, as far as the kiosk knows without a
+        database read (hours, and a quota found used up today). Never blocks."""
+        now = self._clock.now()
+        if service.code in self._used_up.get(business_day(now), set()):
+            return Availability(False, QUOTA_USED, service.availability(now).opens_at)
+        return service.availability(now)
 
     # -- slots -------------------------------------------------------------------
 
@@ -265,19 +304,42 @@ class TicketService(QObject):
         service: Service,
         reprint: bool,
         status: PrinterStatus,
+        downgraded: str | None = None,
         estimate_minutes: int | None = None,
     ) -> IssueOutcome:
         content = ticket_content(
             ticket, service, self._settings, reprint=reprint, estimate_minutes=estimate_minutes
+        )
+        # The number is safe in the database: the visitor sees it now, whatever the printer.
+        self._allocated.emit(
+            IssueOutcome(
+                ticket,
+                service,
+                False,
+                None,
+                reprint,
+                status,
+                downgraded,
+                estimate_minutes=estimate_minutes,
+                printing=True,
+            )
         )
         try:
             self._printer.print_ticket(content)
         except PrinterError as e:
             log.error("ticket %s not printed: %s", ticket.number, e)
             ticket_store.mark_print_failed(self._db, ticket.id, str(e))
+            # Staff hear of it even if nobody looks at the kiosk's panel.
+            outbox.add_event(
+                self._db,
+                self._clock,
+                "kiosk.print_failed",
+                {"kiosk_id": self._settings.kiosk_id, "number": ticket.number, "error": str(e)},
+                urgent=True,
+            )
             failed = replace(ticket, print_state="failed")
             return IssueOutcome(
-                failed, service, False, str(e), reprint, PrinterStatus.ERROR,
+                failed, service, False, str(e), reprint, PrinterStatus.ERROR, downgraded,
                 estimate_minutes=estimate_minutes,
             )  # fmt: skip
         # The paper is out: that is final. Note it where no lock can stop us; if the
@@ -292,11 +354,15 @@ class TicketService(QObject):
             self._submit_mark_printed(ticket.id, printed_at, error=e)
         printed = replace(ticket, print_state="printed")
         return IssueOutcome(
-            printed, service, True, None, reprint, status, estimate_minutes=estimate_minutes
+            printed, service, True, None, reprint, status, downgraded, estimate_minutes
         )
 
     def _issue_job(self, request: TicketRequest) -> IssueOutcome:
         service = self._catalogue.by_code(request.service_code)
+        now = self._clock.now()
+        hours = service.availability(now)
+        if not hours.open:
+            raise ServiceUnavailable(service, hours)
         status = self._check_printer()
         downgraded = None
         if request.priority and request.id_hash:
@@ -315,6 +381,13 @@ class TicketService(QObject):
             if used >= self._settings.max_priority_tickets_per_day and not request.staff:
                 downgraded = "daily_limit"
                 request = replace(request, priority=False, category=None, reason=downgraded)
+        if service.daily_quota is not None:
+            issued_today = ticket_store.counts_by_service(self._db, business_day(now))
+            if issued_today.get(service.code, 0) >= service.daily_quota:
+                log.info("%s: today's quota of %d is used", service.code, service.daily_quota)
+                tomorrow = now.replace(hour=23, minute=59) + timedelta(minutes=1)
+                opens = service.availability(tomorrow).opens_at or tomorrow
+                raise ServiceUnavailable(service, Availability(False, QUOTA_USED, opens))
         # The hall's count before this ticket: the people ahead of it. None when the
         # server's counts are not fresh (unreachable): left off rather than guessed.
         hint = self._queue_hint(service.code, request.priority) if self._queue_hint else None
@@ -330,8 +403,7 @@ class TicketService(QObject):
         minutes = None
         if hint is not None:
             ticket, minutes = replace(ticket, waiting_ahead=hint.ahead), hint.minutes
-        outcome = self._print(ticket, service, False, status, minutes)
-        return replace(outcome, downgraded=downgraded)
+        return self._print(ticket, service, False, status, downgraded, minutes)
 
     def _reprint_job(self, ticket_id: str) -> IssueOutcome:
         status = self._check_printer()
@@ -372,6 +444,9 @@ class TicketService(QObject):
         self._busy = busy
         self.busy_changed.emit(busy)
 
+    def _on_allocated(self, outcome: IssueOutcome) -> None:
+        self.ticket_allocated.emit(outcome)
+
     def _issued(self, outcome: IssueOutcome) -> None:
         self._set_busy(False)
         self._status_read(outcome.printer_status)
@@ -379,7 +454,11 @@ class TicketService(QObject):
 
     def _failed(self, error: BaseException) -> None:
         self._set_busy(False)
-        if isinstance(error, ticket_store.NumbersExhausted):
+        if isinstance(error, ServiceUnavailable):
+            if error.availability.reason == QUOTA_USED:
+                self._used_up.setdefault(self.today(), set()).add(error.service.code)
+            self.issue_declined.emit(error)
+        elif isinstance(error, ticket_store.NumbersExhausted):
             # Leased numbers used up while the hall server stayed away: no number is made
             # up (another kiosk may hold it); staff are told, the visitor is sent to them.
             log.error("ticket refused: %s", error)

@@ -24,14 +24,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.domain.catalogue import Catalogue, Service
+from kiosk.domain.catalogue import Availability, Catalogue, Service
+from kiosk.domain.spoken import spoken_ticket_number
 from kiosk.domain.ticket import TicketRequest
 from kiosk.services.devices import ReaderService, VoiceService
 from kiosk.services.green_channel import GreenChannelService, Identification
 from kiosk.services.staff import StaffService, StaffSummary
 from kiosk.services.sync import SyncService
 from kiosk.services.sync_engine import EndOfDay, SyncStatus
-from kiosk.services.tickets import IssueOutcome, OutOfNumbers, OutOfService, TicketService
+from kiosk.services.tickets import (
+    QUOTA_USED,
+    IssueOutcome,
+    OutOfNumbers,
+    OutOfService,
+    ServiceUnavailable,
+    TicketService,
+)
 from kiosk.ui import theme
 from kiosk.ui.screens.card import CardScreen
 from kiosk.ui.screens.home import HomeScreen
@@ -39,9 +47,10 @@ from kiosk.ui.screens.out_of_service import OutOfServiceScreen
 from kiosk.ui.screens.result import ResultScreen, explain
 from kiosk.ui.screens.staff import ManualIdScreen, PinScreen, StaffPanel
 from kiosk.ui.screens.ticket import TicketScreen
-from kiosk.ui.strings import tr
-from kiosk.ui.widgets import big_button, label
+from kiosk.ui.strings import WEEKDAY_NAMES, tr
+from kiosk.ui.widgets import HelpBar, IdleWarning, big_button, label, spoken_text
 from printer.diagnostics import STATUS_ADVICE
+from printer.status import PrinterStatus
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +61,10 @@ MANUAL_ERRORS = {
     "error": "无法核实，请重试 / Could not verify, please try again",
 }
 STAFF_PRESS_MS = 2000
+#: The idle warning ("还需要办理吗？") comes this long before the reset.
+IDLE_WARNING_MS = 10_000
+#: How often the tiles look at the clock (opening hours).
+HOURS_REFRESH_MS = 30_000
 #: Identification failures that mean "a scanned code is no proof" (not a misread).
 SCAN_NOT_PROOF = frozenset({"unsigned_scan", "bad_priority_card"})
 
@@ -107,13 +120,19 @@ class KioskWindow(QWidget):
         self._allow_close = not settings.fullscreen
         self._service: Service | None = None  # chosen, waiting for a card
         self._ident: Identification | None = None  # this visitor, masked
+        self._note = ""  # why this visitor's ticket is what it is (shown with the number)
         self._staff_mode = False
         self._portrait = False
 
         self.stack = QStackedWidget()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.stack)
+        layout.setSpacing(0)
+        layout.addWidget(self.stack, 1)
+        #: Help and read-aloud, under every visitor screen.
+        self.help_bar = HelpBar()
+        layout.addWidget(self.help_bar)
+        self.listen_mode = False
 
         self.home = HomeScreen(catalogue, settings.hall_name)
         self.card_screen = CardScreen()
@@ -142,12 +161,19 @@ class KioskWindow(QWidget):
             screen.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
             self.stack.addWidget(screen)
         self.stack.currentChanged.connect(self._screen_changed)
+        self.idle_warning = IdleWarning(self)
+        self.idle_warning.continued.connect(self._continue_after_idle_warning)
+        self.help_bar.help_requested.connect(self.request_help)
+        self.help_bar.listen_toggled.connect(self.set_listen_mode)
+        for grid in (self.home.grid, self.result_screen.grid):
+            grid.announced.connect(self._announce_service)
 
         self.home.service_chosen.connect(self.choose_service)
         self.home.language_toggled.connect(self.toggle_language)
         self.home.green_channel_requested.connect(self.start_green_channel)
         self.card_screen.normal_ticket_requested.connect(self._normal_for_chosen)
         self.card_screen.back_requested.connect(self.go_home)
+        self.card_screen.no_card_requested.connect(self._no_card)
         self.result_screen.service_chosen.connect(self._issue_for_identified)
         self.result_screen.back_requested.connect(self.go_home)
         self.ticket_screen.done.connect(self.go_home)
@@ -159,9 +185,13 @@ class KioskWindow(QWidget):
         self.staff_panel.manual_requested.connect(self._open_manual)
         self.staff_panel.exit_requested.connect(self.exit_to_desktop)
         self.manual_screen.identify.connect(services.green.identify_manual)
+        self.manual_screen.preview.connect(services.green.preview_manual)
+        services.green.manual_previewed.connect(self.manual_screen.show_preview)
         self.manual_screen.cancelled.connect(self._open_staff_panel)
 
+        self.tickets.ticket_allocated.connect(self._on_ticket_allocated)
         self.tickets.ticket_issued.connect(self._on_ticket_issued)
+        self.tickets.issue_declined.connect(self._on_declined)
         self.tickets.issue_refused.connect(self._on_refused)
         self.tickets.issue_failed.connect(self._on_failed)
         self.tickets.printer_status_changed.connect(self._on_printer_status)
@@ -173,6 +203,8 @@ class KioskWindow(QWidget):
         services.reader.state_changed.connect(self._on_reader_state)
         services.staff.pin_checked.connect(self._on_pin_checked)
         services.staff.summary_loaded.connect(self._on_summary)
+        services.staff.help_raised.connect(self._on_help_raised)
+        self.staff_panel.help_answered.connect(services.staff.answer_help)
         if services.sync is not None:
             self.staff_panel.enable_sync(True)
             self.staff_panel.sync_requested.connect(services.sync.request_end_of_day)
@@ -184,10 +216,19 @@ class KioskWindow(QWidget):
         self._back_home = QTimer(self)
         self._back_home.setSingleShot(True)
         self._back_home.timeout.connect(self.go_home)
+        # Idle: first a warning with a big Continue button, then (no tap) the reset.
+        self._idle_warning_ms = IDLE_WARNING_MS
         self._idle = QTimer(self)
         self._idle.setSingleShot(True)
-        self._idle.setInterval(int(settings.idle_timeout_s * 1000))
-        self._idle.timeout.connect(self._on_idle)
+        self._idle.timeout.connect(self._on_idle_warning)
+        self._idle_reset = QTimer(self)
+        self._idle_reset.setSingleShot(True)
+        self._idle_reset.timeout.connect(self._on_idle)
+        self.set_idle_timeout_ms(int(settings.idle_timeout_s * 1000))
+        self._hours = QTimer(self)
+        self._hours.setInterval(HOURS_REFRESH_MS)
+        self._hours.timeout.connect(self.refresh_hours)
+        self._hours.start()
         self._staff_press = QTimer(self)
         self._staff_press.setSingleShot(True)
         self._staff_press.setInterval(STAFF_PRESS_MS)
@@ -201,6 +242,7 @@ class KioskWindow(QWidget):
             window.installEventFilter(self)
         self.home.set_reader_available(services.reader.available)
         self.retranslate()
+        self.refresh_hours()
 
     # -- helpers -----------------------------------------------------------------------
 
@@ -217,6 +259,9 @@ class KioskWindow(QWidget):
         # A laid card means something only where the visitor can be waiting for one.
         accepting = self.current() in (self.home, self.card_screen, self.result_screen)
         self.services.green.set_accepting_cards(accepting and not self.tickets.busy)
+        self.help_bar.setVisible(self.current() in self.visitor_screens)
+        if self.listen_mode:
+            self.read_screen()
 
     # -- navigation ----------------------------------------------------------------------
 
@@ -250,21 +295,49 @@ class KioskWindow(QWidget):
     def go_home(self) -> None:
         """Back to the start; the visitor's choices and identity are forgotten."""
         self._back_home.stop()
+        self._idle_reset.stop()
+        self.idle_warning.hide()
         self._service = None
         self._ident = None
         self._staff_mode = False
+        self.home.show_notice("")
+        if self.help_bar.listen.isChecked():
+            self.help_bar.listen.setChecked(False)  # the next visitor starts with the screen
         if self.lang != self.settings.language:
             self.lang = self.settings.language
             self.retranslate()
         self.home.set_busy(self.tickets.busy)
+        self.refresh_hours()
         if self.current() is not self.out_of_service or self.tickets.printer_status.can_print():
             self._show(self.home)
 
-    def set_idle_timeout_ms(self, milliseconds: int) -> None:
-        self._idle.setInterval(milliseconds)
+    def set_idle_timeout_ms(self, milliseconds: int, warning_ms: int | None = None) -> None:
+        """Reset after ``milliseconds`` without a tap; the warning comes ``warning_ms``
+        (default 10 s, at most half the timeout) before."""
+        warning = IDLE_WARNING_MS if warning_ms is None else warning_ms
+        self._idle_warning_ms = min(warning, milliseconds // 2)
+        self._idle.setInterval(milliseconds - self._idle_warning_ms)
+        self._idle_reset.setInterval(self._idle_warning_ms)
+
+    def _on_idle_warning(self) -> None:
+        if self.current() not in self.visitor_screens or self.current() is self.home:
+            return
+        if self.current() is self.ticket_screen and self._back_home.isActive():
+            return  # the ticket screen goes home by itself
+        log.info("idle: asking whether the visitor is still there")
+        self.idle_warning.retranslate(self.lang)
+        self.idle_warning.cover()
+        self._idle_reset.start()
+        self._say("still_there")
+
+    def _continue_after_idle_warning(self) -> None:
+        self._idle_reset.stop()
+        self.idle_warning.hide()
+        self._idle.start()
 
     def _on_idle(self) -> None:
-        if self.current() is not self.home:
+        self.idle_warning.hide()
+        if self.current() is not self.home and self.current() in self.visitor_screens:
             log.info("idle timeout: back to the home screen")
             self.go_home()
 
@@ -276,11 +349,42 @@ class KioskWindow(QWidget):
     def retranslate(self) -> None:
         for screen in self.visitor_screens:
             screen.retranslate(self.lang)
+        self.help_bar.retranslate(self.lang)
+        self.idle_warning.retranslate(self.lang)
+        self.refresh_hours()
+
+    # -- opening hours ---------------------------------------------------------------------
+
+    def availability_text(self, availability: Availability) -> str:
+        """When a closed service issues tickets again, in the visitor's language."""
+        if availability.reason == QUOTA_USED:
+            return tr("hours.quota_used", self.lang)
+        opens = availability.opens_at
+        if opens is None:
+            return tr("hours.closed", self.lang)
+        at = f"{opens.hour}:{opens.minute:02d}"
+        days = (opens.date() - self.tickets.today()).days
+        if days == 0:
+            return tr("hours.opens_today", self.lang, time=at)
+        if days == 1:
+            return tr("hours.opens_tomorrow", self.lang, time=at)
+        day = WEEKDAY_NAMES[self.lang][opens.weekday()]
+        return tr("hours.opens_on", self.lang, day=day, time=at)
+
+    def refresh_hours(self) -> None:
+        """Grey the tiles of services that issue no ticket now, saying when they open."""
+        for grid in (self.home.grid, self.result_screen.grid):
+            for service in grid.services():
+                availability = self.tickets.availability(service)
+                note = "" if availability.open else self.availability_text(availability)
+                grid.set_closed(service.code, note)
 
     # -- visitor actions -------------------------------------------------------------------
 
     def choose_service(self, service: Service) -> None:
         if self.tickets.busy:
+            return
+        if not self._service_open(service):
             return
         reader = self.services.reader
         if self.settings.offer_green_after_service and reader.available:
@@ -291,6 +395,68 @@ class KioskWindow(QWidget):
         else:
             self._issue(TicketRequest(service.code, service.prefix))
 
+    def _service_open(self, service: Service) -> bool:
+        """A closed service is explained (shown and spoken) instead of chosen."""
+        availability = self.tickets.availability(service)
+        if availability.open:
+            return True
+        self._explain_closed(service, availability)
+        return False
+
+    def _explain_closed(self, service: Service, availability: Availability) -> None:
+        why = self.availability_text(availability)
+        text = tr("declined.title", self.lang, service=service.name(self.lang), why=why)
+        if self.current() is self.result_screen:
+            self.result_screen.show_notice(text)
+        else:
+            self.home.show_notice(text)
+            self._show(self.home)
+        self.refresh_hours()
+        self._say("service_closed", reason=f"{service.name(self.lang)} {why}")
+
+    def _no_card(self) -> None:
+        self.card_screen.show_no_card()
+        self._say("no_id_card")
+
+    def request_help(self) -> None:
+        """A visitor pressed Help: say where help comes from and raise the event."""
+        screen = self.current().objectName() or type(self.current()).__name__
+        self.services.staff.request_help(screen)
+        self.home.show_notice(tr("help.called", self.lang))
+        for target in (self.card_screen, self.result_screen):
+            target.show_notice(tr("help.called", self.lang))
+        self._say("help_called")
+
+    # -- listen mode ------------------------------------------------------------------------
+
+    def set_listen_mode(self, on: bool) -> None:
+        self.listen_mode = on
+        for grid in (self.home.grid, self.result_screen.grid):
+            grid.set_listen(on)
+        self.help_bar.retranslate(self.lang)
+        if on:
+            self._say("listen_mode")
+
+    def _announce_service(self, service: Service) -> None:
+        """Listen mode: the first tap on a tile reads it out (the second chooses it)."""
+        availability = self.tickets.availability(service)
+        text = service.name(self.lang)
+        if not availability.open:
+            text += "。" if self.lang == "zh" else ". "
+            text += self.availability_text(availability)
+        self.services.voice.say_text(text, self.lang)
+
+    def read_screen(self) -> None:
+        """Listen mode: read the whole current screen aloud (after its own prompt)."""
+        screen = self.current()
+        QTimer.singleShot(0, self, lambda: self._read(screen))
+
+    def _read(self, screen: QWidget) -> None:
+        if screen is not self.current() or not self.listen_mode:
+            return
+        text = spoken_text(screen, self.lang, number_reader=spoken_ticket_number)
+        self.services.voice.say_text(text, self.lang)
+
     def start_green_channel(self) -> None:
         self._service = None
         self.card_screen.show_for(None, self.lang)
@@ -298,11 +464,16 @@ class KioskWindow(QWidget):
         self._say("lay_id_card")
 
     def _normal_for_chosen(self) -> None:
-        if self._service is not None:
-            service = self._service
-            self._issue(TicketRequest(service.code, service.prefix))
+        if self._service is None:  # came by the green panel: choose the service first
+            self.go_home()
+            self._say("choose_service")
+            return
+        service = self._service
+        self._issue(TicketRequest(service.code, service.prefix))
 
     def _issue_for_identified(self, service: Service) -> None:
+        if not self._service_open(service):
+            return
         if self._ident is None:
             self._issue(TicketRequest(service.code, service.prefix))
         else:
@@ -315,7 +486,8 @@ class KioskWindow(QWidget):
         self.result_screen.set_busy(True)
         self.card_screen.normal.setEnabled(False)
         self.tickets.issue(request)
-        self._say("printing")
+        # No prompt here: the number comes within a few ms and is said then (synthesis
+        # of a prompt that is cut off at once would only take CPU from the allocation).
 
     # -- identification ----------------------------------------------------------------------
 
@@ -373,41 +545,66 @@ class KioskWindow(QWidget):
             self.result_screen.set_busy(False)
             self.card_screen.normal.setEnabled(True)
 
+    def _place(self, outcome: IssueOutcome) -> str:
+        service = outcome.service
+        return (
+            service.priority_place(self.lang)
+            if outcome.ticket.priority
+            else (service.location(self.lang))
+        )
+
+    def _ticket_note(self, outcome: IssueOutcome) -> str:
+        ident = self._ident
+        if outcome.downgraded:
+            why = tr("result.not_eligible", self.lang, why=tr("why.daily_limit", self.lang))
+            return why + "\n" + tr("next.desk", self.lang)
+        if ident is not None and not ident.eligible and not outcome.reprint:
+            return explain(ident.decision, self.lang) + "\n" + tr("next.desk", self.lang)
+        return ""
+
+    def _on_ticket_allocated(self, outcome: IssueOutcome) -> None:
+        """The number is committed: show it now; the printer may take seconds."""
+        if self._staff_mode:
+            return
+        self._note = self._ticket_note(outcome)
+        self.ticket_screen.show_outcome(outcome, self.lang, self._note)
+        self._show(self.ticket_screen)
+        if outcome.reprint:
+            self._say("ticket_reprinted", number=outcome.ticket.number)
+        else:
+            self._say("ticket_number", number=outcome.ticket.number, place=self._place(outcome))
+
     def _on_ticket_issued(self, outcome: IssueOutcome) -> None:
         if self._staff_mode and self.current() is self.staff_panel:
             self.services.staff.load_summary()  # a staff reprint: stay on the panel
             return
-        note = ""
-        ident = self._ident
-        if outcome.downgraded:
-            note = tr("result.not_eligible", self.lang, why=tr("why.daily_limit", self.lang))
-        elif ident is not None and not ident.eligible and not outcome.reprint:
-            note = explain(ident.decision, self.lang)
-        self.ticket_screen.show_outcome(outcome, self.lang, note)
+        if self.current() is not self.ticket_screen:  # (no allocation seen: show it now)
+            self._note = self._ticket_note(outcome)
+        self.ticket_screen.show_outcome(outcome, self.lang, self._note)
         self._show(self.ticket_screen)
         self._back_home.start(int(self.settings.ticket_screen_s * 1000))
         self._ident = None
         self._service = None
-        if (
-            outcome.printed
-            and outcome.ticket.waiting_ahead is not None
-            and (outcome.estimate_minutes is not None)
-        ):
+        if not outcome.printed:
+            self._say("number_not_printed", number=outcome.ticket.number)
+        elif outcome.reprint:
+            self._say("ticket_reprinted", number=outcome.ticket.number)
+        elif outcome.ticket.waiting_ahead is not None and outcome.estimate_minutes is not None:
             self._say(
                 "ticket_issued_wait",
                 number=outcome.ticket.number,
-                place=outcome.service.location(self.lang),
+                place=self._place(outcome),
                 ahead=outcome.ticket.waiting_ahead,
                 minutes=outcome.estimate_minutes,
             )
-        elif outcome.printed:
-            self._say(
-                "ticket_issued",
-                number=outcome.ticket.number,
-                place=outcome.service.location(self.lang),
-            )
         else:
-            self._say("print_failed")
+            self._say("ticket_printed", number=outcome.ticket.number, place=self._place(outcome))
+        if self.listen_mode:
+            self.read_screen()
+
+    def _on_declined(self, error: ServiceUnavailable) -> None:
+        """Outside the hours, or today's quota used: no number used; say when, and go on."""
+        self._explain_closed(error.service, error.availability)
 
     def _on_refused(self, error: OutOfService) -> None:
         key = "no_numbers" if isinstance(error, OutOfNumbers) else reason_key(error.status)
@@ -468,31 +665,42 @@ class KioskWindow(QWidget):
         self.manual_screen.reset()
         self._show(self.manual_screen)
 
+    def _on_help_raised(self) -> None:
+        if self._staff_mode:
+            self.services.staff.load_summary()
+
     def _on_summary(self, summary: StaffSummary) -> None:
         self.staff_panel.show_summary(summary)
 
     def _refresh_staff_status(self) -> None:
         status = self.tickets.printer_status
         advice_zh, _advice_en = STATUS_ADVICE[status]
-        self.staff_panel.set_status(
-            "printer", f"{advice_zh} ({status.value})", not status.needs_attention()
-        )
+        if status is PrinterStatus.UNKNOWN:
+            level = "unknown"
+        elif not status.can_print():
+            level = "error"
+        else:
+            level = "warn" if status.needs_attention() else "ok"
+        self.staff_panel.set_status("printer", f"{advice_zh} ({status.value})", level)
         reader = self.services.reader
         reader_text = reader.state.value + (f" ({reader.message})" if reader.message else "")
-        self.staff_panel.set_status("reader", reader_text, reader.available)
+        self.staff_panel.set_status("reader", reader_text, "ok" if reader.available else "error")
         self.staff_panel.set_status(*self._server_status())
         voice = self.services.voice
         self.staff_panel.set_status(
-            "voice", "ok" if voice.available else str(voice.unavailable_reason), voice.available
+            "voice",
+            "ok" if voice.available else str(voice.unavailable_reason),
+            "ok" if voice.available else "error",
         )
 
-    def _server_status(self) -> tuple[str, str, bool]:
+    def _server_status(self) -> tuple[str, str, str]:
+        """The hall server's line in the staff panel: key, words, level."""
         sync = self.services.sync
         if sync is None:
-            return "server", "not configured (stand-alone)", True
+            return "server", "not configured (stand-alone)", "unknown"
         status = sync.last_status
         if status is None:
-            return "server", "连接中 / connecting", True
+            return "server", "连接中 / connecting", "unknown"
         last = "从未 / never"
         if status.last_success:  # written in the hall's time zone
             last = status.last_success[11:16]
@@ -505,7 +713,9 @@ class KioskWindow(QWidget):
         low = [f"{p}:{n}" for p, n in sorted(status.numbers_left.items()) if n < 10]
         if low:
             text += f"\n号段将尽 / numbers low: {' '.join(low)}"
-        return "server", text, status.online is not False and not status.rejected
+        if status.online is False or status.rejected:
+            return "server", text, "error"
+        return "server", text, "unknown" if status.online is None else "ok"
 
     def _on_sync_status(self, _status: SyncStatus) -> None:
         if self._staff_mode and self.current() is self.staff_panel:
@@ -562,6 +772,9 @@ class KioskWindow(QWidget):
         kind = event.type()
         if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
             self._idle.start()
+            if self.idle_warning.isVisible():  # any tap means "still here"
+                self._idle_reset.stop()
+                QTimer.singleShot(0, self.idle_warning.hide)
             if isinstance(event, QMouseEvent) and self._in_staff_corner(event):
                 self._staff_press.start()
         elif kind in (QEvent.Type.MouseButtonRelease, QEvent.Type.TouchEnd):
@@ -573,10 +786,18 @@ class KioskWindow(QWidget):
         return 0 <= local.x() < STAFF_CORNER_PX and 0 <= local.y() < STAFF_CORNER_PX
 
     def resizeEvent(self, event) -> None:
+        if self.idle_warning.isVisible():
+            self.idle_warning.setGeometry(self.rect())
         portrait = event.size().height() > event.size().width()
         if portrait != self._portrait:
             self._portrait = portrait
-            for screen in (self.home, self.result_screen, self.card_screen, self.manual_screen):
+            for screen in (
+                self.home,
+                self.result_screen,
+                self.card_screen,
+                self.manual_screen,
+                self.ticket_screen,
+            ):
                 screen.set_portrait(portrait)
         super().resizeEvent(event)
 

@@ -66,6 +66,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "今天的绿色通道次数已用完",
         "en": "Today's priority tickets for you are used up",
     },
+    "next.help": {
+        "zh": "如需帮助，请按屏幕下方的“需要帮助”",
+        "en": "If you need help, tap “Help” at the bottom of the screen",
+    },
+    "next.desk": {"zh": "有疑问请到服务台", "en": "Questions? Please go to the service desk"},
     "why.card_expired": {
         "zh": "（您的身份证已过期，请尽快换领）",
         "en": "(Your ID card has expired; please renew it.)",
@@ -77,10 +82,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "前面还有 {count} 人，约 {minutes} 分钟",
         "en": "{count} people ahead of you, about {minutes} min",
     },
-    "ticket.take": {"zh": "请取走下方的号票", "en": "Please take your ticket below"},
+    "ticket.printing": {"zh": "正在打印号票……", "en": "Printing your ticket…"},
+    "ticket.take": {"zh": "请取走号票", "en": "Please take your ticket below"},
     "ticket.not_printed": {
-        "zh": "号票没有打印出来，请记住号码并找工作人员补打",
-        "en": "The ticket did not print. Remember your number and ask staff for a copy.",
+        "zh": "号票没有打出来，请记住号码，找工作人员",
+        "en": "The ticket did not print. Remember your number and ask staff.",
     },
     "ticket.reprint": {
         "zh": "您今天已取过这项业务的号，已为您补打号票",
@@ -97,6 +103,33 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "This machine cannot print tickets right now. Please ask staff.",
     },
     "common.back": {"zh": "返回", "en": "Back"},
+    "help.button": {"zh": "需要帮助  Help", "en": "Help  需要帮助"},
+    "help.called": {
+        "zh": "已通知工作人员，请在这里稍等\n也可以到大厅入口的服务台",
+        "en": "Staff have been called. Please wait here,\n"
+        "or go to the service desk at the entrance",
+    },
+    "listen.button": {"zh": "朗读  Read aloud", "en": "Read aloud  朗读"},
+    "listen.button_on": {"zh": "朗读中（点一下关闭）", "en": "Reading aloud (tap to stop)"},
+    "idle.question": {"zh": "还需要办理吗？", "en": "Do you still need the kiosk?"},
+    "idle.detail": {
+        "zh": "10 秒后将回到首页",
+        "en": "The kiosk goes back to the start in 10 seconds",
+    },
+    "idle.continue": {"zh": "继续", "en": "Continue"},
+    "card.no_card": {"zh": "没带身份证", "en": "No ID card with me"},
+    "card.no_card_help": {
+        "zh": "请到大厅入口的服务台，工作人员可以人工为您核实\n也可以直接取普通号",
+        "en": "Staff at the service desk by the entrance can check who you are by hand.\n"
+        "Or take a normal ticket.",
+    },
+    "card.take_normal": {"zh": "直接取普通号", "en": "Take a normal ticket"},
+    "hours.opens_today": {"zh": "今天 {time} 开始取号", "en": "Tickets from {time} today"},
+    "hours.opens_tomorrow": {"zh": "明天 {time} 开始取号", "en": "Tickets from {time} tomorrow"},
+    "hours.opens_on": {"zh": "{day} {time} 开始取号", "en": "Tickets from {day} {time}"},
+    "hours.closed": {"zh": "暂停取号", "en": "No tickets at present"},
+    "hours.quota_used": {"zh": "今天的号已发完", "en": "Today's tickets are all gone"},
+    "declined.title": {"zh": "{service}：{why}", "en": "{service}: {why}"},
     "pin.title": {"zh": "工作人员登录", "en": "Staff sign-in"},
     "pin.prompt": {"zh": "请输入工作人员密码", "en": "Enter the staff PIN"},
     "pin.wrong": {"zh": "密码错误，还可以试 {left} 次", "en": "Wrong PIN, {left} tries left"},
@@ -110,6 +143,11 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "pin.checking": {"zh": "正在核对……", "en": "Checking…"},
     "keypad.ok": {"zh": "确定", "en": "OK"},
+}
+
+WEEKDAY_NAMES: dict[str, tuple[str, ...]] = {
+    "zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
 }
 
 CATEGORY_NAMES: dict[str, dict[str, str]] = {

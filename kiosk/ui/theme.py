@@ -22,6 +22,9 @@ TITLE_PX = 52
 TILE_NAME_PX = 46
 TILE_MIN_HEIGHT_PX = 180
 NUMBER_PX = 260
+NOTICE_PX = 44  # an outcome and what to do next: never below 40 px
+GREY_TILE = "#4A5866"  # a closed service: 7.4:1 with white text
+HELP = "#FFD54A"  # the Help button: dark ink on amber, 12:1
 
 FONT_FAMILY = "Noto Sans SC"
 
@@ -84,6 +87,22 @@ def stylesheet() -> str:
     QFrame#TicketCard {{ background: {PAPER}; border-radius: 24px; }}
     QFrame#NoticePanel {{ background: #2B3A4A; border-radius: 24px; }}
     QFrame#NoticePanel QLabel {{ color: {ON_DARK}; }}
+    QPushButton[closed="true"] {{ background: {GREY_TILE}; }}
+    QFrame#HelpBar {{ background: {BACKGROUND}; border-top: 2px solid #C5CED8; }}
+    QPushButton#HelpButton {{ background: {HELP}; color: {INK}; border: 4px solid {INK}; }}
+    QPushButton#ListenButton {{ background: {PAPER}; color: {ACCENT};
+        border: 3px solid {ACCENT}; }}
+    QPushButton#ListenButton:checked {{ background: {ACCENT}; color: {ON_DARK};
+        border: 5px solid {HELP}; }}
+    QFrame#IdleVeil {{ background: rgba(11, 31, 51, 200); }}
+    QFrame#IdlePanel {{ background: {PAPER}; border-radius: 28px; }}
+    QPushButton#IdleContinue {{ background: {GREEN}; }}
+    QPushButton#NormalTicketButton {{ background: {PAPER}; color: {ACCENT};
+        border: 6px solid {ACCENT}; border-radius: 48px; }}
+    QPushButton#NormalTicketButton:disabled {{ color: #5A6B7D; border-color: #5A6B7D; }}
+    QPushButton#BackButton {{ background: #2B3A4A; border-radius: 8px; }}
+    QPushButton#NoCardButton {{ background: {PAPER}; color: {GREEN};
+        border: 4px solid {GREEN}; }}
     QFrame#DemoTray {{ background: #FFF4CC; border-top: 2px dashed #8A6D1F; }}
     QFrame#DemoTray QPushButton {{ background: #8A6D1F; }}
     """

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEasingCurve, QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
+    QFrame,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QPushButton,
     QSizePolicy,
@@ -15,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.domain.catalogue import Catalogue, Service
 from kiosk.ui import theme
+from kiosk.ui.strings import tr
 
 
 def label(
@@ -59,10 +64,43 @@ class TwoLineButton(QPushButton):
         self.setAccessibleName(f"{main} {sub}")
 
 
+class TappablePanel(QFrame):
+    """A panel the whole of which is a button (the green-channel panel on home)."""
+
+    tapped = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self.isEnabled() and self.rect().contains(event.position().toPoint()):
+            self.tapped.emit()
+        super().mouseReleaseEvent(event)
+
+
+def notice_panel() -> tuple[QFrame, QLabel]:
+    """A dark panel with one large message (an outcome and the next step), hidden."""
+    panel = QFrame()
+    panel.setObjectName("NoticePanel")
+    layout = QVBoxLayout(panel)
+    layout.setContentsMargins(theme.px(32), theme.px(16), theme.px(32), theme.px(16))
+    text = label(px=theme.NOTICE_PX, bold=True)
+    layout.addWidget(text)
+    panel.hide()
+    return panel, text
+
+
 class ServiceGrid(QWidget):
-    """The bilingual service tiles; four columns in landscape, two in portrait."""
+    """The bilingual service tiles; four columns in landscape, two in portrait.
+
+    A closed service's tile stays, greyed, saying when it opens; tapping it still
+    emits ``chosen`` so the kiosk can say so. In listen mode the first tap on a tile
+    emits ``announced`` (read it out) and only a second tap on the same tile chooses.
+    """
 
     chosen = Signal(object)  # Service
+    announced = Signal(object)  # Service, listen mode
 
     def __init__(self, catalogue: Catalogue, object_prefix: str = "tile") -> None:
         super().__init__()
@@ -72,6 +110,10 @@ class ServiceGrid(QWidget):
         self._grid.setSpacing(theme.px(20))
         self._grid.setContentsMargins(0, 0, 0, 0)
         self.tiles: dict[str, TwoLineButton] = {}
+        self._closed: dict[str, str] = {}
+        self._listen = False
+        self._armed: str | None = None
+        self._lang = "zh"
         for service in catalogue:
             tile = TwoLineButton()
             tile.setObjectName(f"{object_prefix}_{service.code}")
@@ -79,18 +121,50 @@ class ServiceGrid(QWidget):
             self.tiles[service.code] = tile
         self._lay_out(portrait=False)
 
+    def services(self) -> tuple[Service, ...]:
+        return self._catalogue.services
+
     def retranslate(self, lang: str) -> None:
+        self._lang = lang
         other = "en" if lang == "zh" else "zh"
         for service in self._catalogue:
-            self.tiles[service.code].set_lines(service.name(lang), service.name(other))
+            note = self._closed.get(service.code, "")
+            self.tiles[service.code].set_lines(service.name(lang), note or service.name(other))
+
+    def set_closed(self, code: str, note: str) -> None:
+        """``note`` (when it opens) greys the tile; an empty note opens it again."""
+        if self._closed.get(code, "") == note:
+            return
+        if note:
+            self._closed[code] = note
+        else:
+            self._closed.pop(code, None)
+        tile = self.tiles[code]
+        tile.setProperty("closed", bool(note))
+        tile.style().unpolish(tile)
+        tile.style().polish(tile)
+        self.retranslate(self._lang)
+
+    def is_closed(self, code: str) -> bool:
+        return code in self._closed
+
+    def set_listen(self, on: bool) -> None:
+        self._listen = on
+        self._armed = None
 
     def set_enabled(self, enabled: bool) -> None:
         for tile in self.tiles.values():
             tile.setEnabled(enabled)
 
     def _tapped(self, service: Service) -> None:
-        if self.tiles[service.code].isEnabled():
-            self.chosen.emit(service)
+        if not self.tiles[service.code].isEnabled():
+            return
+        if self._listen and self._armed != service.code:
+            self._armed = service.code
+            self.announced.emit(service)
+            return
+        self._armed = None
+        self.chosen.emit(service)
 
     def _lay_out(self, portrait: bool) -> None:
         if portrait == self._portrait:
@@ -135,13 +209,13 @@ class CardAnimation(QWidget):
         painter.setBrush(QColor("#2B3A4A"))
         painter.setPen(Qt.PenStyle.NoPen)
         painter.drawRoundedRect(reader, 16, 16)
-        painter.setPen(QPen(QColor(theme.ON_DARK)))
-        painter.setFont(theme.font(24))
-        painter.drawText(reader, Qt.AlignmentFlag.AlignCenter, "读卡区  ▼  Reader")
         t = QEasingCurve(QEasingCurve.Type.OutCubic).valueForProgress(min(self._phase * 1.6, 1.0))
         card_w = int(min(w * 0.46, h * 0.36 * 85.6 / 54))  # an ID card is 85.6 x 54 mm
         card_h = int(card_w * 54 / 85.6)
-        top = int(h * 0.02 + t * (reader.top() - card_h * 0.55 - h * 0.02))
+        # The card comes to rest over the top third of the reader: the label below it
+        # ("读卡区 Reader") is never covered.
+        rest = reader.top() + reader.height() // 3 - card_h
+        top = int(h * 0.02 + t * (rest - h * 0.02))
         card = QRect(QPoint((w - card_w) // 2, top), QPoint((w + card_w) // 2, top + card_h))
         painter.setBrush(QColor("#F4E6B8"))
         painter.setPen(QPen(QColor("#8A6D1F"), 3))
@@ -154,4 +228,109 @@ class CardAnimation(QWidget):
         for i in range(3):
             y = card.top() + 26 + i * (card_h - 40) // 3
             painter.drawLine(card.left() + 18, y, card.left() + card_w // 2, y)
+        caption = QRect(reader.left(), reader.top() + reader.height() // 3, reader.width(), 0)
+        caption.setBottom(reader.bottom())
+        painter.setPen(QPen(QColor(theme.ON_DARK)))
+        painter.setFont(theme.font(28, bold=True))
+        painter.drawText(caption, Qt.AlignmentFlag.AlignCenter, "读卡区  ▼  Reader")
         painter.end()
+
+
+class HelpBar(QFrame):
+    """The strip under every visitor screen: read-aloud mode and the Help button."""
+
+    help_requested = Signal()
+    listen_toggled = Signal(bool)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("HelpBar")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(theme.px(40), theme.px(10), theme.px(40), theme.px(14))
+        row.setSpacing(theme.px(24))
+        self.listen = big_button("", px=theme.TEXT_PX + 2, min_height=96)
+        self.listen.setObjectName("ListenButton")
+        self.listen.setCheckable(True)
+        self.listen.toggled.connect(self.listen_toggled)
+        self.help = big_button("", px=theme.TEXT_PX + 4, min_height=96)
+        self.help.setObjectName("HelpButton")
+        self.help.clicked.connect(self.help_requested)
+        row.addWidget(self.listen, 2)
+        row.addStretch(1)
+        row.addWidget(self.help, 3)
+
+    def retranslate(self, lang: str) -> None:
+        key = "listen.button_on" if self.listen.isChecked() else "listen.button"
+        self.listen.setText(tr(key, lang))
+        self.help.setText(tr("help.button", lang))
+
+
+class IdleWarning(QFrame):
+    """'Still there?' over the whole window, with one big Continue button."""
+
+    continued = Signal()
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("IdleVeil")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(theme.px(160), theme.px(160), theme.px(160), theme.px(160))
+        panel = QFrame()
+        panel.setObjectName("IdlePanel")
+        inner = QVBoxLayout(panel)
+        inner.setContentsMargins(theme.px(48), theme.px(48), theme.px(48), theme.px(48))
+        inner.setSpacing(theme.px(32))
+        self.question = label(px=theme.TITLE_PX + 12, bold=True)
+        self.detail = label(px=theme.TEXT_PX + 6)
+        self.button = big_button("", px=theme.TITLE_PX + 8, min_height=180)
+        self.button.setObjectName("IdleContinue")
+        self.button.clicked.connect(self.continued)
+        inner.addWidget(self.question)
+        inner.addWidget(self.detail)
+        inner.addWidget(self.button)
+        outer.addStretch(1)
+        outer.addWidget(panel)
+        outer.addStretch(1)
+        self.hide()
+
+    def retranslate(self, lang: str) -> None:
+        self.question.setText(tr("idle.question", lang))
+        self.detail.setText(tr("idle.detail", lang))
+        self.button.setText(tr("idle.continue", lang))
+
+    def cover(self) -> None:
+        parent = self.parentWidget()
+        if parent is not None:
+            self.setGeometry(parent.rect())
+        self.raise_()
+        self.show()
+
+
+def spoken_text(
+    screen: QWidget, lang: str, number_reader: Callable[[str, str], str] | None = None
+) -> str:
+    """Everything a visitor can read on ``screen``, top to bottom, as one text to say.
+
+    Buttons are read as "button: ..." so a listener knows what can be tapped; a ticket
+    number (object name ``TicketNumber``) is spelled out by ``number_reader``.
+    """
+    parts: list[tuple[int, int, str]] = []
+    button_word = "按钮" if lang == "zh" else "button"
+    for widget in screen.findChildren(QWidget):
+        if not widget.isVisibleTo(screen):
+            continue
+        if isinstance(widget, QLabel) and not isinstance(widget.parentWidget(), QPushButton):
+            text = widget.text()
+            if widget.objectName() == "TicketNumber" and number_reader is not None and text:
+                text = number_reader(text, lang)
+        elif isinstance(widget, QPushButton):
+            text = widget.accessibleName() or widget.text()
+            text = f"{button_word}：{text}" if lang == "zh" else f"{button_word}: {text}"
+        else:
+            continue
+        text = " ".join(text.split())
+        if text:
+            where = widget.mapTo(screen, QPoint(0, 0))
+            parts.append((where.y(), where.x(), text))
+    stop = "。" if lang == "zh" else ". "
+    return stop.join(text for _, _, text in sorted(parts))

@@ -88,3 +88,74 @@ def test_values_are_kept_as_given():
 def test_a_prefix_is_one_capital_letter_exactly(prefix):
     assert not valid_prefix(prefix)
     assert valid_prefix("A")
+
+
+# -- opening hours, last issue, extended days, quota, priority location ---------------------
+
+HOURS = '{ mon = "08:30-17:00", tue = "08:30-17:00", thu = "08:30-17:00" }'
+
+
+def _scheduled(extra: str):
+    return parse_catalogue(_entry() + extra, "cat.toml").by_code("med")
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('hours = { mon = "8:30-17:00" }\n', r"'hours.mon' '8:30' must be a time as HH:MM"),
+        ('hours = { monday = "08:30-17:00" }\n', "days are mon, tue"),
+        ('hours = { mon = "17:00-08:30" }\n', "must end after it starts"),
+        ('hours = { mon = "08:30" }\n', "must be HH:MM-HH:MM"),
+        ('hours = "08:30-17:00"\n', "must be a table"),
+        ('last_issue = "16:30"\n', "'last_issue' needs 'hours'"),
+        (f'hours = {HOURS}\nlast_issue = "24:00"\n', "last_issue"),
+        (f'hours = {HOURS}\nextended = {{ thu = "16:00-19:00" }}\n', "must start after"),
+        ("daily_quota = true\n", "whole number"),
+        ("daily_quota = 0\n", "whole number"),
+        ('daily_quota = "100"\n', "whole number"),
+        ('priority_location_zh = "1号窗口"\n', "go together"),
+        ('priority_location_zh = "1号窗口 "\npriority_location_en = "W1"\n', "spaces"),
+    ],
+)
+def test_schedule_values_are_checked(extra, message):
+    with pytest.raises(CatalogueError, match=message):
+        _scheduled(extra)
+
+
+def test_opening_hours_last_issue_and_extended_days():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("Asia/Shanghai")
+    service = _scheduled(
+        f'hours = {HOURS}\nlast_issue = "16:30"\nextended = {{ thu = "17:00-19:00" }}\n'
+        "daily_quota = 20\n"
+        'priority_location_zh = "1号窗口（为老服务窗口）"\npriority_location_en = "Window 1"\n'
+    )
+    monday = datetime(2026, 11, 30, 7, 0, tzinfo=zone)
+    early = service.availability(monday)
+    assert (early.open, early.reason, early.opens_at) == (
+        False,
+        "not_yet",
+        monday.replace(hour=8, minute=30),
+    )
+    assert service.availability(monday.replace(hour=9)).open
+    late = service.availability(monday.replace(hour=16, minute=45))  # after the last issue
+    assert (late.open, late.reason) == (False, "closed_today")
+    assert late.opens_at == datetime(2026, 12, 1, 8, 30, tzinfo=zone)  # Tuesday
+    tuesday_evening = service.availability(datetime(2026, 12, 1, 18, 0, tzinfo=zone))
+    assert tuesday_evening.opens_at == datetime(2026, 12, 3, 8, 30, tzinfo=zone)  # no Wednesday
+    assert service.availability(datetime(2026, 12, 3, 18, 0, tzinfo=zone)).open  # 延时服务
+    friday = service.availability(datetime(2026, 12, 4, 10, 0, tzinfo=zone))
+    assert friday.opens_at == datetime(2026, 12, 7, 8, 30, tzinfo=zone)  # next Monday
+    assert service.daily_quota == 20
+    assert service.priority_place("zh") == "1号窗口（为老服务窗口）"
+    assert _scheduled("").priority_place("en") == "Window 1"  # none set: the usual place
+    assert _scheduled("").availability(monday).open  # no hours: always open
+
+
+def test_shipped_catalogue_carries_weekday_hours():
+    catalogue = parse_catalogue((assets_dir() / "catalogue.toml").read_text("utf-8"))
+    for service in catalogue:
+        assert set(service.hours) == {"mon", "tue", "wed", "thu", "fri"}
+        assert service.last_issue is not None

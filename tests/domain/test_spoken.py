@@ -104,10 +104,10 @@ def test_ticket_issued_prompt_in_english() -> None:
 def test_not_eligible_keeps_one_full_stop() -> None:
     zh = prompt_text("not_eligible", "zh", reason="今天的优先号已经用完。")
     en = prompt_text("not_eligible", "en", reason="today's priority tickets are used up.")
-    assert zh == "抱歉，您现在不能取优先号：今天的优先号已经用完。您可以取普通号。"
+    assert zh == "抱歉，您现在不能取优先号：今天的优先号已经用完。您可以取普通号，或按需要帮助。"
     assert en == (
-        "Sorry, you cannot get a priority ticket: today's priority tickets are used up. "
-        "You can take a regular ticket."
+        "Sorry, no priority ticket: today's priority tickets are used up. "
+        "Take a regular ticket, or tap Help."
     )
 
 

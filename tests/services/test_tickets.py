@@ -150,3 +150,37 @@ def test_ticket_cut_off_mid_print_is_marked_for_reprint(tmp_path: Path):
     assert _state(db, ticket.number) == PrintState.FAILED
     assert journal.entries() == {}
     db.close()
+
+
+def test_daily_quota_declines_without_using_a_number(qtbot, tmp_path: Path):
+    from kiosk.domain.catalogue import parse_catalogue as parse
+
+    db = open_database(tmp_path / "kiosk.db")
+    clock = ManualClock(datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI))
+    catalogue = parse(
+        '[[service]]\ncode = "med"\nprefix = "A"\nname_zh = "医保"\nname_en = "Medical"\n'
+        'location_zh = "1号窗口"\nlocation_en = "Window 1"\ndaily_quota = 1\n'
+        'hours = { mon = "08:30-17:00", tue = "08:30-17:00" }\n'
+    )
+    service = TicketService(
+        db, clock, catalogue, FakeTicketPrinter(), TicketSettings(kiosk_id="K01", hall_name="厅")
+    )
+    service.start()
+    med = catalogue.by_code("med")
+    try:
+        with qtbot.waitSignal(service.ticket_issued, timeout=10_000):
+            service.issue(TicketRequest("med", "A"))
+        assert service.availability(med).open  # not known to be used up yet
+        with qtbot.waitSignal(service.issue_declined, timeout=10_000) as blocker:
+            service.issue(TicketRequest("med", "A"))
+        declined = blocker.args[0].availability
+        assert (declined.open, declined.reason) == (False, "quota_used")
+        assert declined.opens_at == datetime(2026, 12, 1, 8, 30, tzinfo=SHANGHAI)
+        assert service.availability(med).reason == "quota_used"  # the tile greys now
+        with db.read() as session:
+            assert session.scalars(select(Ticket.number)).all() == ["A001"]
+        clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI))  # a new day: open again
+        assert service.availability(med).open
+    finally:
+        service.shutdown()
+        db.close()

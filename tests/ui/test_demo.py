@@ -3,6 +3,7 @@ the real serial reader; tickets land in the preview folder."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,9 @@ from PySide6.QtCore import Qt
 
 from kiosk.app import build_kiosk, ensure_qapplication
 from kiosk.config import KioskSection, LoadedConfig, PrinterSection, demo_config
+from kiosk.domain.clock import ManualClock
 from kiosk.services.speech import RecordingSpeaker
+from kiosk.testing import SHANGHAI
 
 
 @pytest.fixture
@@ -29,8 +32,11 @@ def demo_kiosk(tmp_path: Path, qtbot):
                 "printer": PrinterSection(transport="preview", preview_dir=tmp_path / "preview"),
             }
         )
+        # Inside the default catalogue's opening hours (a Monday morning in the hall).
+        clock = ManualClock(datetime(2026, 11, 30, 10, 0, tzinfo=SHANGHAI))
         kiosk = build_kiosk(
             LoadedConfig(config=config, source=None, demo=True, key_folder=tmp_path / "keys"),
+            clock=clock,
             speaker=RecordingSpeaker(),
         )
         qtbot.addWidget(kiosk.window)

@@ -12,9 +12,9 @@ from idreader.idnumber import mask_id_number
 from idreader.testing import make_card
 from kiosk.domain.ticket import visitor_reference
 from kiosk.logsetup import setup_logging
-from kiosk.store.models import StaffAudit, Ticket
+from kiosk.store.models import OutboxEvent, StaffAudit, Ticket
 from kiosk.testing import STAFF_PIN, TODAY
-from kiosk.ui import theme
+from kiosk.ui.screens.staff import STATUS_LEVELS
 from printer.status import PrinterStatus
 
 MEDICAL = "medical_insurance"
@@ -175,9 +175,14 @@ def test_print_failure_part_way_keeps_the_ticket_for_reprint(qtbot, rig):
     click(qtbot, w.home.tiles[MEDICAL])
     outcome = issued(qtbot, rig, lambda: click(qtbot, w.card_screen.normal))
     assert not outcome.printed
-    assert "没有打印出来" in w.ticket_screen.take.text()
+    assert "没有打出来" in w.ticket_screen.take.text()
+    assert "号票没有打出来，请找工作人员" in rig.speaker.said[-1][0]
+    assert "A 零 零 一" in rig.speaker.said[-1][0]
     (row,) = tickets_in_db(rig)
     assert row.print_state == "failed"
+    with rig.db.read() as s:  # staff hear of it (urgent, for the hall server)
+        event = s.scalars(select(OutboxEvent).where(OutboxEvent.kind == "kiosk.print_failed")).one()
+    assert event.urgent and "A001" in event.payload
 
 
 def test_reader_unplugged_sends_priority_visitors_to_staff(qtbot, rig):
@@ -276,7 +281,7 @@ def test_staff_panel_counts_reprint_void_and_manual_identification(qtbot, rig):
     with qtbot.waitSignal(rig.kiosk.services.staff.summary_loaded, timeout=10_000):
         assert enter_pin(qtbot, rig, STAFF_PIN).ok
     assert w.current() is w.staff_panel
-    assert "医疗保险: 1" in w.staff_panel.counts.text()
+    assert "医疗保险: 1" in w.staff_panel.counts_text()
     assert w.staff_panel.recent.count() == 1
     w.staff_panel.recent.setCurrentRow(0)
     with qtbot.waitSignal(rig.kiosk.services.staff.summary_loaded, timeout=10_000):
@@ -284,8 +289,16 @@ def test_staff_panel_counts_reprint_void_and_manual_identification(qtbot, rig):
     assert rig.printer.printed[-1].reprint and rig.printer.printed[-1].number == "A001"
     assert w.current() is w.staff_panel  # a staff reprint stays on the panel
     w.staff_panel.recent.setCurrentRow(0)
+    click(qtbot, w.staff_panel.void)  # asks first, and for a reason
+    panel = w.staff_panel
+    assert panel.void_confirm.isVisibleTo(w) and "A001" in panel.void_question.text()
+    assert not panel.void_ok.isEnabled()
+    click(qtbot, panel.void_cancel)
+    assert not panel.void_confirm.isVisibleTo(w) and "已作废" not in panel.recent.item(0).text()
+    click(qtbot, panel.void)
+    click(qtbot, panel.void_reasons["left"])
     with qtbot.waitSignal(rig.kiosk.services.staff.summary_loaded, timeout=10_000):
-        click(qtbot, w.staff_panel.void)
+        click(qtbot, panel.void_ok)
     assert "已作废" in w.staff_panel.recent.item(0).text()
 
     # manual identification: a visitor who forgot the card
@@ -296,6 +309,12 @@ def test_staff_panel_counts_reprint_void_and_manual_identification(qtbot, rig):
     click(qtbot, w.manual_screen.id_field)
     w.manual_screen.id_pad.type_text(person.id_number)
     click(qtbot, w.manual_screen.reason_buttons["forgot_card"])
+    # first what the roster and the age rule say, then staff confirm
+    with qtbot.waitSignal(rig.kiosk.services.green.manual_previewed, timeout=10_000):
+        click(qtbot, w.manual_screen.go)
+    shown = w.manual_screen.message.text()
+    assert "不在名单上" in shown and "年龄：36 岁" in shown  # born 1990-05-17
+    assert person.id_number not in shown and person.id_number[-4:] in shown
     ident = identified(qtbot, rig, lambda: click(qtbot, w.manual_screen.go))
     assert ident.eligible and ident.decision.reason == "staff"
     assert w.current() is w.result_screen
@@ -308,7 +327,8 @@ def test_staff_panel_counts_reprint_void_and_manual_identification(qtbot, rig):
     assert (manual[0].staff, manual[0].reason) == ("0427", "forgot_card")
     assert manual[0].ticket_id == outcome.ticket.id
     assert manual[0].visitor_ref == ident.visitor_ref and len(ident.visitor_ref) == 4
-    assert any(a.action == "void" and a.ticket_id == first.ticket.id for a in audits)
+    (void,) = [a for a in audits if a.action == "void"]
+    assert (void.ticket_id, void.reason) == (first.ticket.id, "left")
     with qtbot.waitSignal(rig.kiosk.services.staff.summary_loaded, timeout=10_000):
         rig.kiosk.services.staff.load_summary()
     listed = [w.staff_panel.recent.item(i).text() for i in range(w.staff_panel.recent.count())]
@@ -333,6 +353,9 @@ def test_no_plain_id_number_in_database_wal_or_logs(qtbot, rig, tmp_path):
         click(qtbot, w.manual_screen.id_field)
         w.manual_screen.id_pad.type_text(card.id_number)
         click(qtbot, w.manual_screen.reason_buttons["card_unreadable"])
+        with qtbot.waitSignal(rig.kiosk.services.green.manual_previewed, timeout=10_000):
+            click(qtbot, w.manual_screen.go)
+        assert "低保" in w.manual_screen.message.text()  # on the roster: said so
         identified(qtbot, rig, lambda: click(qtbot, w.manual_screen.go))
     finally:
         for handler in root.handlers:
@@ -373,8 +396,6 @@ def test_tap_prints_to_the_preview_folder(qtbot, rig_factory, tmp_path):
 
 
 def test_paper_near_end_prints_and_tells_staff(qtbot, rig):
-    from kiosk.store.models import OutboxEvent
-
     rig.printer.set_status(PrinterStatus.PAPER_NEAR_END)
     w = rig.window
     click(qtbot, w.home.tiles[MEDICAL])
@@ -389,7 +410,8 @@ def test_paper_near_end_prints_and_tells_staff(qtbot, rig):
     enter_pin(qtbot, rig, STAFF_PIN)
     status = w.staff_panel.status_labels["printer"]
     assert "即将用完" in status.text() and "paper_near_end" in status.text()
-    assert theme.WARNING in status.styleSheet()
+    colour, word = STATUS_LEVELS["warn"]
+    assert colour in status.styleSheet() and status.text().startswith(word)
 
 
 def test_ticket_cut_off_by_a_crash_is_offered_for_reprint(qtbot, tmp_path):

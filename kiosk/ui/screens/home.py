@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.domain.catalogue import Catalogue
 from kiosk.ui import theme
 from kiosk.ui.strings import tr
-from kiosk.ui.widgets import ServiceGrid, big_button, label
+from kiosk.ui.widgets import ServiceGrid, TappablePanel, big_button, label, notice_panel
 
 
 class HomeScreen(QWidget):
@@ -42,14 +42,18 @@ class HomeScreen(QWidget):
         self.busy.setStyleSheet(f"color: {theme.ACCENT};")
         self.busy.hide()
         root.addWidget(self.busy)
+        self.notice, self.notice_text = notice_panel()
+        self.notice_text.setObjectName("HomeNotice")
+        root.addWidget(self.notice)
 
         self.grid = ServiceGrid(catalogue)
         self.grid.chosen.connect(self.service_chosen)
         self.tiles = self.grid.tiles
         root.addWidget(self.grid, 1)
 
-        self.green = QFrame()
+        self.green = TappablePanel()  # the whole panel starts the lay-card step
         self.green.setObjectName("GreenPanel")
+        self.green.tapped.connect(self._green_tapped)
         green_layout = QHBoxLayout(self.green)
         green_layout.setContentsMargins(theme.px(32), theme.px(20), theme.px(32), theme.px(20))
         green_text = QVBoxLayout()
@@ -77,6 +81,17 @@ class HomeScreen(QWidget):
         self.green_button.setText(tr("home.green.button", lang))
         self.grid.retranslate(lang)
 
+    def _green_tapped(self) -> None:
+        if self._reader_available and self.green_button.isEnabled():
+            self.green_channel_requested.emit()
+
+    def show_notice(self, text: str) -> None:
+        """An outcome with its next step, large, above the tiles ("" hides it)."""
+        self.notice_text.setText(text)
+        self.notice.setVisible(bool(text))
+        # The notice stands where the title was: the tiles keep their room.
+        self.title.setVisible(not text and not self.busy.isVisibleTo(self))
+
     def set_reader_available(self, available: bool) -> None:
         self._reader_available = available
         self.green_button.setVisible(available)
@@ -86,7 +101,7 @@ class HomeScreen(QWidget):
         if busy == self.busy.isVisibleTo(self):
             return
         self.busy.setVisible(busy)
-        self.title.setVisible(not busy)
+        self.title.setVisible(not busy and self.notice.isHidden())
         self.grid.set_enabled(not busy)
         self.green_button.setEnabled(not busy)
 

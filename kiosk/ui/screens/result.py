@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
 from kiosk.domain.catalogue import Catalogue
 from kiosk.ui import theme
 from kiosk.ui.strings import category_name, tr
-from kiosk.ui.widgets import ServiceGrid, big_button, label
+from kiosk.ui.widgets import ServiceGrid, big_button, label, notice_panel
 
 
 def explain(decision: object, lang: str, name: str = "") -> str:
@@ -29,6 +29,14 @@ def explain(decision: object, lang: str, name: str = "") -> str:
         text = tr("result.not_eligible", lang, why=why)
     if getattr(decision, "card_expired", False):
         text += "\n" + tr("why.card_expired", lang)
+    return text
+
+
+def explain_with_next_step(decision: object, lang: str, name: str = "") -> str:
+    """The decision and, when refused, what to do next."""
+    text = explain(decision, lang, name)
+    if not getattr(decision, "eligible", False):
+        text += "\n" + tr("next.help", lang)
     return text
 
 
@@ -54,10 +62,12 @@ class ResultScreen(QWidget):
         self.banner.setObjectName("GreenPanel")
         banner = QVBoxLayout(self.banner)
         banner.setContentsMargins(theme.px(32), theme.px(24), theme.px(32), theme.px(24))
-        self.message = label(px=theme.TITLE_PX - 4, bold=True)
+        self.message = label(px=theme.NOTICE_PX + 4, bold=True)
         self.message.setObjectName("ResultMessage")
         banner.addWidget(self.message)
         root.addWidget(self.banner)
+        self.notice, self.notice_text = notice_panel()
+        root.addWidget(self.notice)
         self.pick = label(px=theme.TITLE_PX, bold=True)
         root.addWidget(self.pick)
         self.grid = ServiceGrid(catalogue, object_prefix="result_tile")
@@ -69,8 +79,13 @@ class ResultScreen(QWidget):
 
     def show_identification(self, identification: object, lang: str) -> None:
         self._identification = identification
+        self.show_notice("")
         self.grid.set_enabled(True)
         self.retranslate(lang)
+
+    def show_notice(self, text: str) -> None:
+        self.notice_text.setText(text)
+        self.notice.setVisible(bool(text))
 
     def set_busy(self, busy: bool) -> None:
         self.grid.set_enabled(not busy)
@@ -91,4 +106,5 @@ class ResultScreen(QWidget):
         self.banner.setStyleSheet(self.banner.styleSheet())  # re-polish for the new name
         self.banner.style().unpolish(self.banner)
         self.banner.style().polish(self.banner)
-        self.message.setText(explain(decision, lang, getattr(ident, "name_masked", "")))
+        name = getattr(ident, "name_masked", "")
+        self.message.setText(explain_with_next_step(decision, lang, name))

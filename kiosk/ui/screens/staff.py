@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -134,6 +135,7 @@ class ManualIdScreen(QWidget):
     """Staff type a visitor's ID number (or none) and their own staff number."""
 
     identify = Signal(object, str, str)  # id_number or None, staff number, reason
+    preview = Signal(str)  # id_number: what do the roster and the age rule say?
     cancelled = Signal()
 
     def __init__(self) -> None:
@@ -173,14 +175,16 @@ class ManualIdScreen(QWidget):
         right = QVBoxLayout()
         self.reason_buttons: dict[str, QPushButton] = {}
         for code, zh, en in MANUAL_REASONS:
-            button = big_button(f"{zh}\n{en}", px=theme.TEXT_PX - 8, min_height=110)
+            button = big_button(f"{zh}\n{en}", px=theme.TEXT_PX - 8, min_height=84)
             button.setObjectName(f"reason_{code}")
             button.setCheckable(True)
             button.clicked.connect(lambda _=False, c=code: self._pick(c))
             self.reason_buttons[code] = button
             right.addWidget(button)
-        self.message = label(px=theme.TEXT_PX)
+        self.message = label(px=theme.TEXT_PX - 8)
         self.message.setObjectName("ManualMessage")
+        # Room for the roster/age check (five lines) without squeezing.
+        self.message.setMinimumHeight(QFontMetrics(self.message.font()).lineSpacing() * 6)
         right.addWidget(self.message)
         self.go = big_button("发绿色通道号 / Issue priority", min_height=110)
         self.go.setObjectName("ManualIssue")
@@ -191,6 +195,8 @@ class ManualIdScreen(QWidget):
         right.addWidget(self.cancel)
         root.addLayout(right, 2)
         self._reason = ""
+        #: The number whose roster/age result staff have seen (they confirm after it).
+        self._previewed: str | None = None
 
     def set_portrait(self, portrait: bool) -> None:
         self._root.setDirection(
@@ -198,6 +204,7 @@ class ManualIdScreen(QWidget):
         )
 
     def reset(self) -> None:
+        self._previewed = None
         self.id_pad.clear()
         self.staff_entry.clear()
         self._pick("")
@@ -220,15 +227,60 @@ class ManualIdScreen(QWidget):
             self.message.setText("请填写工号并选择原因 / Staff number and reason are required")
             return
         number = self.id_pad.entry.text().strip() or None
+        if number is not None and number != self._previewed:
+            # First what the roster and the age rule say; the next tap confirms.
+            self.message.setText("正在查询名单…… / Checking the roster…")
+            self.preview.emit(number)
+            return
         self.identify.emit(number, staff, self._reason)
+
+    def show_preview(self, preview: object) -> None:
+        """Roster and age rule for the typed number, then staff confirm (tap again)."""
+        self._previewed = self.id_pad.entry.text().strip()
+        matches = getattr(preview, "matches", ())
+        lines = [f"{getattr(preview, 'id_masked', '')}"]
+        if matches:
+            for match in matches:
+                until = f"，有效至 {match.valid_to}" if match.valid_to else ""
+                name = category_name(match.category.value, "zh")
+                lines.append(f"名单：{name}{until} / on the roster ({match.category.value})")
+        else:
+            lines.append("名单：不在名单上 / not on the roster")
+        age = getattr(preview, "age", None)
+        if age is not None:
+            lines.append(f"年龄：{age} 岁 / aged {age}")
+        decision = getattr(preview, "decision", None)
+        verdict = "规则：可走绿色通道 / rules: eligible"
+        if not getattr(decision, "eligible", False):
+            verdict = "规则：不符合，需您的原因 / rules: not eligible, your reason counts"
+        lines.append(verdict)
+        lines.append("再按一次确认 / Tap again to confirm")
+        self.message.setText("\n".join(lines))
 
     def show_error(self, message: str) -> None:
         self.message.setText(message)
 
 
+#: Status levels: the colour and the word say the same thing.
+STATUS_LEVELS = {
+    "ok": (theme.GREEN, "正常 OK"),
+    "warn": ("#7A4B00", "注意 Check"),
+    "error": (theme.WARNING, "故障 Fault"),
+    "unknown": ("#3B4A5A", "未知 Unknown"),
+}
+
+VOID_REASONS = (
+    ("left", "访客已离开", "visitor left"),
+    ("wrong_service", "取错业务", "wrong service"),
+    ("duplicate", "重复取号", "duplicate ticket"),
+    ("test", "测试票", "test ticket"),
+)
+
+
 class StaffPanel(QWidget):
     reprint_requested = Signal(str)
-    void_requested = Signal(str)
+    void_requested = Signal(str, str)  # ticket id, reason
+    help_answered = Signal(str)  # help request id
     manual_requested = Signal()
     sync_requested = Signal()
     print_report_requested = Signal(object)  # the day report shown
@@ -262,26 +314,75 @@ class StaffPanel(QWidget):
             status_layout.addWidget(value, row, 1)
         root.addWidget(status)
 
+        # Open help requests from visitors: urgent, so first and in the warning colour.
+        self.help_box = QFrame()
+        self.help_box.setObjectName("WarningPanel")
+        help_row = QHBoxLayout(self.help_box)
+        help_row.setContentsMargins(theme.px(20), theme.px(10), theme.px(20), theme.px(10))
+        self.help_list = QListWidget()
+        self.help_list.setObjectName("HelpRequests")
+        self.help_list.setFont(theme.font(theme.TEXT_PX - 6, bold=True))
+        self.help_list.setMaximumHeight(theme.px(120))
+        self.help_done = big_button("已处理 / Answered", min_height=80)
+        self.help_done.setObjectName("HelpAnswered")
+        self.help_done.clicked.connect(self._answer_help)
+        help_row.addWidget(self.help_list, 1)
+        help_row.addWidget(self.help_done)
+        self.help_box.hide()
+        root.addWidget(self.help_box)
+
         middle = QHBoxLayout()
-        self.counts = label(px=theme.TEXT_PX - 6, center=False)
+        # A list, so it scrolls instead of clipping when there are many services.
+        self.counts = QListWidget()
         self.counts.setObjectName("StaffCounts")
-        self.counts.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.counts.setFont(theme.font(theme.TEXT_PX - 6))
         middle.addWidget(self.counts, 2)
         tickets = QVBoxLayout()
         self.recent = QListWidget()
         self.recent.setObjectName("RecentTickets")
         self.recent.setFont(theme.font(theme.TEXT_PX - 6))
         tickets.addWidget(self.recent, 1)
-        row = QHBoxLayout()
+        self.ticket_actions = QWidget()
+        row = QHBoxLayout(self.ticket_actions)
+        row.setContentsMargins(0, 0, 0, 0)
         self.reprint = big_button("补打 / Reprint", min_height=80)
         self.reprint.setObjectName("StaffReprint")
         self.void = big_button("作废 / Void", min_height=80)
         self.void.setObjectName("StaffVoid")
         self.reprint.clicked.connect(lambda: self._with_selected(self.reprint_requested))
-        self.void.clicked.connect(lambda: self._with_selected(self.void_requested))
+        self.void.clicked.connect(self._ask_void)
         row.addWidget(self.reprint)
         row.addWidget(self.void)
-        tickets.addLayout(row)
+        tickets.addWidget(self.ticket_actions)
+        # Void asks first: which ticket, and why (the reason goes into the audit).
+        self.void_confirm = QFrame()
+        self.void_confirm.setObjectName("TicketCard")
+        confirm = QGridLayout(self.void_confirm)
+        self.void_question = label(px=theme.TEXT_PX - 4, bold=True)
+        self.void_question.setWordWrap(True)
+        self.void_question.setObjectName("VoidQuestion")
+        confirm.addWidget(self.void_question, 0, 0, 1, 2)
+        self.void_reasons: dict[str, QPushButton] = {}
+        for index, (code, zh, en) in enumerate(VOID_REASONS):
+            button = big_button(f"{zh}\n{en}", px=theme.TEXT_PX - 8, min_height=90)
+            button.setObjectName(f"void_{code}")
+            button.setCheckable(True)
+            button.clicked.connect(lambda _=False, c=code: self._pick_void_reason(c))
+            self.void_reasons[code] = button
+            confirm.addWidget(button, 1 + index // 2, index % 2)
+        self.void_ok = big_button("确认作废 / Void it", min_height=72)
+        self.void_ok.setObjectName("VoidConfirm")
+        self.void_ok.setEnabled(False)
+        self.void_ok.clicked.connect(self._confirm_void)
+        self.void_cancel = big_button("取消 / Cancel", min_height=72)
+        self.void_cancel.setObjectName("VoidCancel")
+        self.void_cancel.clicked.connect(self._cancel_void)
+        confirm.addWidget(self.void_ok, 3, 0)
+        confirm.addWidget(self.void_cancel, 3, 1)
+        self.void_confirm.hide()
+        tickets.addWidget(self.void_confirm)
+        self._void_ticket: str | None = None
+        self._void_reason = ""
         middle.addLayout(tickets, 3)
         root.addLayout(middle, 1)
 
@@ -329,11 +430,50 @@ class StaffPanel(QWidget):
         if item is not None:
             signal.emit(item.data(Qt.ItemDataRole.UserRole))
 
-    def set_status(self, key: str, text: str, ok: bool) -> None:
+    def _ask_void(self) -> None:
+        item = self.recent.currentItem()
+        if item is None:
+            return
+        self._void_ticket = item.data(Qt.ItemDataRole.UserRole)
+        number = item.text().split()[0]
+        self.void_question.setText(f"作废 {number}？请选择原因 / Void {number}? Pick a reason")
+        self._pick_void_reason("")
+        # The question takes the place of the list, so it has room on any screen.
+        self.recent.hide()
+        self.ticket_actions.hide()
+        self.void_confirm.show()
+
+    def _pick_void_reason(self, code: str) -> None:
+        self._void_reason = code
+        for key, button in self.void_reasons.items():
+            button.setChecked(key == code)
+        self.void_ok.setEnabled(bool(code))
+
+    def _confirm_void(self) -> None:
+        if self._void_ticket is not None and self._void_reason:
+            self.void_requested.emit(self._void_ticket, self._void_reason)
+        self._cancel_void()
+
+    def _cancel_void(self) -> None:
+        self._void_ticket = None
+        self.void_confirm.hide()
+        self.recent.show()
+        self.ticket_actions.show()
+
+    def _answer_help(self) -> None:
+        item = self.help_list.currentItem() or self.help_list.item(0)
+        if item is not None:
+            self.help_answered.emit(item.data(Qt.ItemDataRole.UserRole))
+
+    def set_status(self, key: str, text: str, level: str) -> None:
+        """``level``: ok, warn, error or unknown; the word and the colour match it."""
         widget = self.status_labels[key]
-        widget.setText(text)  # type: ignore[attr-defined]
-        colour = theme.GREEN if ok else theme.WARNING
+        colour, word = STATUS_LEVELS[level]
+        widget.setText(f"{word}: {text}")  # type: ignore[attr-defined]
         widget.setStyleSheet(f"color: {colour};")  # type: ignore[attr-defined]
+
+    def counts_text(self) -> str:
+        return "\n".join(self.counts.item(i).text() for i in range(self.counts.count()))
 
     def enable_sync(self, enabled: bool) -> None:
         self.sync.setEnabled(enabled)
@@ -370,7 +510,15 @@ class StaffPanel(QWidget):
             lines.append(f"  {category_name(category, 'zh')}: {count}")
         if summary.not_printed:
             lines.append(f"未打印 / Not printed: {summary.not_printed}")
-        self.counts.setText("\n".join(lines))
+        self.counts.clear()
+        self.counts.addItems(lines)
+        self.help_list.clear()
+        for request in getattr(summary, "help_requests", ()):
+            when = request.at.astimezone(summary.zone).strftime("%H:%M")
+            item = QListWidgetItem(f"{when}  访客求助 / Visitor needs help ({request.screen})")
+            item.setData(Qt.ItemDataRole.UserRole, request.id)
+            self.help_list.addItem(item)
+        self.help_box.setVisible(self.help_list.count() > 0)
         self.recent.clear()
         for ticket in summary.recent:
             service = self._catalogue.by_code(ticket.service_code)
