@@ -193,6 +193,14 @@ def build_kiosk(
     clock = clock or SystemClock(config.kiosk.timezone)
     db = open_kiosk_database(loaded)
     catalogue = load_catalogue(loaded)
+    if loaded.demo and config.kiosk.catalogue is None and not catalogue.any_open(clock.now()):
+        # A newcomer trying the demo at night must still be able to take a ticket.
+        catalogue = catalogue.open_at_any_hour()
+        print(
+            "demo: outside the catalogue's opening hours now, so the demo opens every"
+            " service; a real kiosk greys out closed services and says when they open",
+            flush=True,
+        )
     extras: list = []
     demo = None
     if reader == "config" and config.reader.mode == "simulator":

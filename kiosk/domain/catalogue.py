@@ -6,7 +6,7 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -114,6 +114,16 @@ class Service:
 class Catalogue:
     version: str
     services: tuple[Service, ...]
+
+    def any_open(self, now: datetime) -> bool:
+        return any(service.availability(now).open for service in self.services)
+
+    def open_at_any_hour(self) -> Catalogue:
+        """The same services without opening hours (quotas kept): the demo after hours."""
+        return Catalogue(
+            self.version,
+            tuple(replace(s, hours={}, last_issue=None, extended={}) for s in self.services),
+        )
 
     def __iter__(self) -> Iterator[Service]:
         return iter(self.services)

@@ -18,7 +18,7 @@ from kiosk.testing import SHANGHAI
 
 @pytest.fixture
 def demo_kiosk(tmp_path: Path, qtbot):
-    def make():
+    def make(at: datetime = datetime(2026, 11, 30, 10, 0, tzinfo=SHANGHAI)):
         ensure_qapplication()
         base = demo_config()
         config = base.model_copy(
@@ -32,8 +32,8 @@ def demo_kiosk(tmp_path: Path, qtbot):
                 "printer": PrinterSection(transport="preview", preview_dir=tmp_path / "preview"),
             }
         )
-        # Inside the default catalogue's opening hours (a Monday morning in the hall).
-        clock = ManualClock(datetime(2026, 11, 30, 10, 0, tzinfo=SHANGHAI))
+        # Default: inside the catalogue's opening hours (a Monday morning in the hall).
+        clock = ManualClock(at)
         kiosk = build_kiosk(
             LoadedConfig(config=config, source=None, demo=True, key_folder=tmp_path / "keys"),
             clock=clock,
@@ -81,3 +81,11 @@ def test_demo_without_pseudo_terminals_falls_back_to_the_fake_reader(
         qtbot.mouseClick(w.demo_buttons[1], Qt.MouseButton.LeftButton)  # aged 72
     assert issued.args[0].ticket.number == "L001"
     assert issued.args[0].ticket.priority
+
+
+def test_demo_at_night_opens_every_service_and_in_hours_keeps_the_hours(qtbot, demo_kiosk):
+    late = datetime(2026, 12, 3, 23, 30, tzinfo=SHANGHAI)
+    night = demo_kiosk(late)
+    assert all(s.availability(late).open for s in night.catalogue)
+    day = demo_kiosk()
+    assert any(s.hours for s in day.catalogue)  # the demo shows the hours when open
