@@ -208,8 +208,11 @@ def test_idle_timeout_returns_home_and_forgets_the_visitor(qtbot, rig):
     identified(qtbot, rig, lambda: rig.reader.lay(card))
     assert w.current() is w.result_screen
     w.set_idle_timeout_ms(50)
-    # a tap anywhere (here: on the window, as the touch screen delivers it) starts the timer
-    qtbot.mouseClick(w.windowHandle(), Qt.MouseButton.LeftButton, pos=QPoint(900, 700))
+    # a tap anywhere (here: on the window, as the touch screen delivers it) starts the
+    # timer; on the message text, not on a service tile (a tile would issue a ticket)
+    message = w.result_screen.message
+    spot = message.mapTo(w, message.rect().center())
+    qtbot.mouseClick(w.windowHandle(), Qt.MouseButton.LeftButton, pos=spot)
     qtbot.waitUntil(lambda: w.current() is w.home, timeout=5000)
     assert w._ident is None and w._service is None
 
