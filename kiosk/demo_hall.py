@@ -186,5 +186,6 @@ def with_demo_hall(loaded: LoadedConfig) -> tuple[LoadedConfig, DemoHall | None]
     config = loaded.config.model_copy(update={"server": server})
     for line in hall.urls():
         print(f"demo: {line}", flush=True)
-        log.info("demo: %s", line.split("curl")[0].strip() if "curl" in line else line)
+        # Tokens go to the console only, never into the log file.
+        log.info("demo: %s", line.split("curl")[0].split("?token=")[0].strip())
     return dataclasses.replace(loaded, config=config), hall

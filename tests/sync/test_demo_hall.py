@@ -17,10 +17,11 @@ from kiosk.store.db import open_database
 from tests.sync.conftest import kiosk_catalogue
 
 
-def test_demo_starts_its_hall_and_an_l_ticket_reaches_it(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_demo_starts_its_hall_and_an_l_ticket_reaches_it(tmp_path: Path, capsys, caplog) -> None:  # type: ignore[no-untyped-def]
     config = demo_config().model_copy(
         update={"kiosk": KioskSection(data_dir=tmp_path / "data", log_dir=tmp_path / "logs")}
     )
+    caplog.set_level("INFO", logger="kiosk.demo_hall")
     loaded, hall = with_demo_hall(LoadedConfig(config=config, source=None, demo=True))
     assert hall is not None
     try:
@@ -46,6 +47,9 @@ def test_demo_starts_its_hall_and_an_l_ticket_reaches_it(tmp_path: Path, capsys)
         db.close()
         # The pages: the printed demo account logs in, the printed display link opens.
         assert f"{hall.url}{hall.display_path}" in printed and "/counter" in printed
+        logged = "\n".join(r.getMessage() for r in caplog.records if r.name == "kiosk.demo_hall")
+        assert "hall display:" in logged
+        assert "?token=" not in logged and hall.counter_token not in logged
         with httpx.Client(base_url=hall.url) as browser:
             browser.get("/login")
             form = {"name": DEMO_USER, "password": DEMO_PASSWORD}
